@@ -1,0 +1,49 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "idr",
+    products: [
+        .library(name: "IdentityResolution", targets: ["IdentityResolution"]),
+        .executable(name: "idr-bench", targets: ["IdentityBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libxxhash from the system (Debian: libxxhash-dev). All hashing in idr is XXH3 from here.
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
+        // The core engine: normalization, keys, guards, linking. No Foundation.
+        .target(
+            name: "IdentityResolution",
+            dependencies: ["CXXHash"]
+        ),
+        // Byte-level file formats for bulk work (CSV). No Foundation.
+        .target(
+            name: "IdentityFiles",
+            dependencies: ["IdentityResolution"]
+        ),
+        .executableTarget(
+            name: "IdentityBench",
+            dependencies: [
+                "IdentityResolution",
+                "IdentityFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/IdentityBench"
+        ),
+        .testTarget(
+            name: "IdentityResolutionTests",
+            dependencies: ["IdentityResolution"]
+        ),
+        .testTarget(
+            name: "IdentityFilesTests",
+            dependencies: ["IdentityFiles", "IdentityResolution"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,100 @@
+extension Resolver {
+    /// Gives every entity the XXH3-64 of its smallest record key (bytewise); 0 is never used.
+    ///
+    /// Two entities whose smallest keys hash alike (about 1 in 2⁶⁴ per pair) are told apart
+    /// deterministically: ordered by their smallest key, the first keeps its hash and each next
+    /// one takes the hash with seed 1, 2, … that is still free.
+    func assignEntityIDs(_ uf: inout UnionFind) -> (ids: [UInt64], entities: Int, largest: Int,
+                                                      histogram: [ResolutionStatistics.SizeBucket]) {
+        let n = records.count
+        var root = [UInt32](repeating: 0, count: n)
+        var smallest = [UInt32](repeating: .max, count: n)
+        for r in 0..<n {
+            let x = uf.find(UInt32(r))
+            root[r] = x
+            let m = smallest[Int(x)]
+            if m == .max || records.bytesLess(r, Int(m)) { smallest[Int(x)] = UInt32(r) }
+        }
+        var idOfRoot = [UInt64](repeating: 0, count: n)
+        var roots: [UInt32] = []
+        var largest = 0
+        var buckets: [Int] = []
+        for r in 0..<n where root[r] == UInt32(r) {
+            roots.append(UInt32(r))
+            idOfRoot[r] = entityHash(ofRecord: Int(smallest[r]), seed: 0)
+            let size = uf.setSize(ofRoot: UInt32(r))
+            largest = max(largest, size)
+            let b = size <= 1 ? 0 : (Int.bitWidth - (size - 1).leadingZeroBitCount)
+            while buckets.count <= b { buckets.append(0) }
+            buckets[b] += 1
+        }
+        resolveIDCollisions(roots: roots, smallest: smallest, ids: &idOfRoot)
+        let ids = root.map { idOfRoot[Int($0)] }
+        let histogram = buckets.enumerated().filter { $0.element > 0 }.map { b, count in
+            ResolutionStatistics.SizeBucket(lower: b == 0 ? 1 : (1 << (b - 1)) + 1, upper: 1 << b, count: count)
+        }
+        return (ids, roots.count, largest, histogram)
+    }
+
+    private func entityHash(ofRecord r: Int, seed: UInt64) -> UInt64 {
+        let h = records.withBytes(at: r) { XXH3.hash64($0, seed: seed) }
+        return h == 0 ? 1 : h
+    }
+
+    private func resolveIDCollisions(roots: [UInt32], smallest: [UInt32], ids: inout [UInt64]) {
+        var sorted = roots.map { ids[Int($0)] }
+        sorted.sort()
+        var collides = false
+        for i in sorted.indices.dropFirst() where sorted[i] == sorted[i - 1] { collides = true; break }
+        guard collides else { return }
+        var used = Set(sorted)
+        var byID: [UInt64: [UInt32]] = [:]
+        for r in roots { byID[ids[Int(r)], default: []].append(r) }
+        let groups = byID.values.filter { $0.count > 1 }
+            .map { $0.sorted { records.bytesLess(Int(smallest[Int($0)]), Int(smallest[Int($1)])) } }
+            .sorted { records.bytesLess(Int(smallest[Int($0[0])]), Int(smallest[Int($1[0])])) }
+        for group in groups {
+            for r in group.dropFirst() {
+                var seed: UInt64 = 1
+                var id = entityHash(ofRecord: Int(smallest[Int(r)]), seed: seed)
+                while used.contains(id) {
+                    seed += 1
+                    id = entityHash(ofRecord: Int(smallest[Int(r)]), seed: seed)
+                }
+                used.insert(id)
+                ids[Int(r)] = id
+            }
+        }
+    }
+
+    func statistics(flags: [UInt8], entities: Int, largest: Int,
+                    histogram: [ResolutionStatistics.SizeBucket], refused: Int) -> ResolutionStatistics {
+        var s = ResolutionStatistics()
+        s.records = records.count
+        s.adds = counters.adds
+        s.entities = entities
+        s.largestEntity = largest
+        s.sizeHistogram = histogram
+        s.refusedLinks = refused
+        var distinct = [Int](repeating: 0, count: kinds.count)
+        var generic = [Int](repeating: 0, count: kinds.count)
+        for v in 0..<values.count {
+            let k = Int(values.tags[v])
+            distinct[k] += 1
+            if flags[v] & 4 != 0 { generic[k] += 1 }
+        }
+        for k in kinds.indices where kinds[k].registered {
+            var ks = ResolutionStatistics.KindStatistics(kind: IdentifierKind(rawValue: UInt32(k)), name: kinds[k].name)
+            ks.identifiers = counters.identifiers[k]
+            ks.distinctValues = distinct[k]
+            ks.placeholderHits = counters.placeholders[k]
+            ks.genericValues = generic[k]
+            ks.invalid = InvalidReason.allCases.compactMap { reason in
+                let c = counters.invalid[k][Int(reason.rawValue)]
+                return c > 0 ? (reason, c) : nil
+            }
+            s.kinds.append(ks)
+        }
+        return s
+    }
+}

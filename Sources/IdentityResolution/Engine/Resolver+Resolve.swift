@@ -1,0 +1,160 @@
+/// Value flags used while resolving.
+private enum Flag {
+    static let placeholder: UInt8 = 1
+    static let candidate: UInt8 = 2
+    static let generic: UInt8 = 4
+}
+
+extension Resolver {
+    /// Partitions the records added so far into entities.
+    ///
+    /// 1. Placeholder values link nothing.
+    /// 2. Generic values: a value carried by more than `T` distinct records (its kind's
+    ///    threshold) is a *candidate*. The base partition links records through every value
+    ///    that is neither a placeholder nor a candidate. A candidate is *generic*, and links
+    ///    nothing, when its records fall into more than `T` base components that carry evidence
+    ///    of their own (at least one record holding a non-candidate value). Otherwise it links.
+    /// 3. Per-entity limits, when configured, apply links in priority order and refuse those
+    ///    that would exceed a limit.
+    /// 4. Entity IDs: XXH3-64 of the smallest record key (bytewise) of each entity.
+    ///
+    /// Every step is a function of the set of records, so the result does not depend on the
+    /// order of adds.
+    ///
+    /// - Complexity: O(I α(N)) for I identifiers and N records, plus O(C log C) for the C
+    ///   identifiers of candidate values, plus a sort of the linkable values when entity limits
+    ///   are on.
+    public func resolve() -> Resolution {
+        let n = records.count
+        var flags = valueIsPlaceholder.map { $0 ? Flag.placeholder : 0 }
+        var generic: [GenericValue] = []
+        var candidatePairs: [UInt64] = []
+        if configuration.genericGuard {
+            candidatePairs = markCandidates(&flags)
+        }
+        var uf = UnionFind(count: n)
+        if !candidatePairs.isEmpty || !entityLimitsActive {
+            linkBase(&uf, flags: flags)
+        }
+        if !candidatePairs.isEmpty {
+            generic = judgeCandidates(&uf, flags: &flags, pairs: candidatePairs)
+        }
+        var refused: [RefusedLink] = []
+        if entityLimitsActive {
+            uf = UnionFind(count: n)
+            refused = linkWithLimits(&uf, flags: flags)
+        }
+        let (ids, entities, largest, histogram) = assignEntityIDs(&uf)
+        let stats = statistics(flags: flags, entities: entities, largest: largest, histogram: histogram,
+                               refused: refused.count)
+        return Resolution(entityIDs: ids, statistics: stats, genericValues: generic, refusedLinks: refused)
+    }
+
+    var entityLimitsActive: Bool { kinds.contains { $0.registered && $0.entityLimit > 0 } }
+
+    /// Marks candidates; returns their (value << 32 | record) pairs, sorted and deduplicated.
+    private func markCandidates(_ flags: inout [UInt8]) -> [UInt64] {
+        let nv = values.count
+        var counts = [UInt32](repeating: 0, count: nv)
+        let thresholds = values.tags.map { UInt32(kinds[Int($0)].genericThreshold) }
+        for v in occurrenceValue { counts[Int(v)] &+= 1 }
+        var any = false
+        for v in 0..<nv where thresholds[v] > 0 && counts[v] > thresholds[v] && flags[v] == 0 {
+            flags[v] |= Flag.candidate
+            any = true
+        }
+        guard any else { return [] }
+        var pairs: [UInt64] = []
+        for o in occurrenceValue.indices {
+            let v = occurrenceValue[o]
+            if flags[Int(v)] & Flag.candidate != 0 {
+                pairs.append(UInt64(v) << 32 | UInt64(occurrenceRecord[o]))
+            }
+        }
+        pairs.sort()
+        var w = 0
+        for i in pairs.indices where i == 0 || pairs[i] != pairs[i - 1] {
+            pairs[w] = pairs[i]; w += 1
+        }
+        pairs.removeLast(pairs.count - w)
+        // Occurrence counts may include a record twice; only distinct records make a candidate.
+        var i = 0
+        while i < pairs.count {
+            let v = Int(pairs[i] >> 32)
+            var j = i
+            while j < pairs.count, Int(pairs[j] >> 32) == v { j += 1 }
+            if UInt32(j - i) <= thresholds[v] { flags[v] &= ~Flag.candidate }
+            i = j
+        }
+        return pairs.filter { flags[Int($0 >> 32)] & Flag.candidate != 0 }
+    }
+
+    /// Links records through every value that is neither placeholder nor candidate.
+    private func linkBase(_ uf: inout UnionFind, flags: [UInt8]) {
+        var first = [UInt32](repeating: .max, count: values.count)
+        occurrenceValue.withUnsafeBufferPointer { ov in
+            occurrenceRecord.withUnsafeBufferPointer { orec in
+                for o in 0..<ov.count {
+                    let v = Int(ov[o])
+                    if flags[v] != 0 { continue }
+                    let r = orec[o]
+                    let f = first[v]
+                    if f == .max { first[v] = r } else { uf.union(r, f) }
+                }
+            }
+        }
+    }
+
+    /// Decides each candidate against the base partition in `uf`; unions the accepted ones
+    /// (unless entity limits will relink from scratch). Returns the generic values, sorted.
+    private func judgeCandidates(_ uf: inout UnionFind, flags: inout [UInt8], pairs: [UInt64]) -> [GenericValue] {
+        let n = records.count
+        var evidence = [Bool](repeating: false, count: n)
+        for o in occurrenceValue.indices where flags[Int(occurrenceValue[o])] == 0 {
+            evidence[Int(occurrenceRecord[o])] = true
+        }
+        var rootEvidence = [Bool](repeating: false, count: n)
+        for r in 0..<n where evidence[r] { rootEvidence[Int(uf.find(UInt32(r)))] = true }
+        var stamp = [UInt32](repeating: .max, count: n)
+        var accepted: [Range<Int>] = []
+        var generic: [(value: Int, records: Int, customers: Int)] = []
+        var i = 0
+        while i < pairs.count {
+            let v = Int(pairs[i] >> 32)
+            var j = i
+            var customers = 0
+            while j < pairs.count, Int(pairs[j] >> 32) == v {
+                let root = Int(uf.find(UInt32(truncatingIfNeeded: pairs[j])))
+                if rootEvidence[root], stamp[root] != UInt32(v) {
+                    stamp[root] = UInt32(v)
+                    customers += 1
+                }
+                j += 1
+            }
+            let threshold = kinds[Int(values.tags[v])].genericThreshold
+            if customers > threshold {
+                flags[v] |= Flag.generic
+                generic.append((v, j - i, customers))
+            } else {
+                flags[v] &= ~Flag.candidate
+                accepted.append(i..<j)
+            }
+            i = j
+        }
+        if !entityLimitsActive {
+            for range in accepted {
+                let first = UInt32(truncatingIfNeeded: pairs[range.lowerBound])
+                for p in range.dropFirst() { uf.union(first, UInt32(truncatingIfNeeded: pairs[p])) }
+            }
+        }
+        generic.sort { a, b in
+            let ka = values.tags[a.value], kb = values.tags[b.value]
+            return ka != kb ? ka < kb : values.bytesLess(a.value, b.value)
+        }
+        return generic.map { g in
+            let kind = values.tags[g.value]
+            return GenericValue(kind: IdentifierKind(rawValue: kind), value: values.string(at: g.value),
+                                records: g.records, customers: g.customers, threshold: kinds[Int(kind)].genericThreshold)
+        }
+    }
+}

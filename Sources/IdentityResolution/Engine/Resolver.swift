@@ -1,0 +1,269 @@
+/// The bulk resolver: collects records, then partitions them into customer identities.
+///
+/// ```swift
+/// let resolver = try Resolver()
+/// try resolver.add(key: "web-1", identifiers: [Identifier(.email, "Ann@Example.org")])
+/// try resolver.add(key: "pos-7", identifiers: [Identifier(.email, "ann@example.org"),
+///                                              Identifier(.loyaltyID, "LY-0042")])
+/// let resolution = resolver.resolve()
+/// resolution.entityID(ofRecord: 0) == resolution.entityID(ofRecord: 1)  // true
+/// ```
+///
+/// Adding is cheap (normalize, hash, intern); all linking happens in ``resolve()``, whose result
+/// depends only on the set of records added: not on their order, not on any hash seed.
+/// A record key added twice is one record whose identifiers are the union of both adds.
+///
+/// Not thread-safe: use one resolver from one thread at a time.
+public final class Resolver {
+    /// The configuration this resolver was created with.
+    public let configuration: ResolverConfiguration
+    /// The normalizer built from the configuration.
+    public let normalizer: Normalizer
+
+    package var kinds: [KindInfo]
+    package var records: InternTable
+    package var values: InternTable
+    package var sources: InternTable
+    /// Source of each record: 0 for none, else source index + 1 (the first non-empty one given).
+    package var recordSource: [UInt32] = []
+    /// Per value: whether it is a placeholder.
+    package var valueIsPlaceholder: [Bool] = []
+    /// The record–value incidence list, one entry per valid identifier added.
+    package var occurrenceRecord: [UInt32] = []
+    package var occurrenceValue: [UInt32] = []
+    package var placeholders: PlaceholderGuard
+    package var counters: Counters
+
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private let scratchCapacity: Int
+
+    /// Per-kind settings, indexed by the kind's raw value.
+    package struct KindInfo: Sendable {
+        var registered = false
+        var rule = NormalizationRule.exact
+        var name = ""
+        var genericThreshold = 0
+        var entityLimit = 0
+    }
+
+    /// Running counts of what was added (occurrences, not distinct values).
+    package struct Counters: Sendable {
+        var adds = 0
+        var identifiers: [Int] = []
+        var invalid: [[Int]] = []
+        var placeholders: [Int] = []
+
+        mutating func grow(to kindCount: Int) {
+            while identifiers.count < kindCount {
+                identifiers.append(0)
+                placeholders.append(0)
+                invalid.append(Array(repeating: 0, count: InvalidReason.allCases.count))
+            }
+        }
+    }
+
+    /// Creates a resolver and registers the configuration's custom kinds.
+    ///
+    /// - Throws: `invalidArgument` for a configuration outside its documented domain.
+    public convenience init(configuration: ResolverConfiguration = ResolverConfiguration()) throws(IDRError) {
+        try self.init(configuration: configuration, hasher: KeyHasher())
+    }
+
+    /// Creates a resolver whose tables hash with `hasher` (tests force collisions with it).
+    package init(configuration c: ResolverConfiguration, hasher: KeyHasher, expectedRecords: Int = 1024) throws(IDRError) {
+        try c.validate()
+        configuration = c
+        normalizer = Normalizer(configuration: c)
+        scratchCapacity = c.limits.maxValueLength + Normalizer.outputSlack
+        scratch = .allocate(capacity: scratchCapacity)
+        records = InternTable(hasher: hasher, capacity: expectedRecords)
+        values = InternTable(hasher: hasher, capacity: expectedRecords * 2)
+        sources = InternTable(hasher: hasher, capacity: 16)
+        kinds = Array(repeating: KindInfo(), count: Int(IdentifierKind.firstCustomRawValue))
+        counters = Counters()
+        counters.grow(to: kinds.count)
+        for kind in IdentifierKind.builtIn {
+            kinds[Int(kind.rawValue)] = KindInfo(
+                registered: true, rule: NormalizationRule.builtIn(for: kind)!, name: kind.builtInName!,
+                genericThreshold: c.genericThresholds[kind] ?? ResolverConfiguration.defaultGenericThresholds[kind]!,
+                entityLimit: c.entityLimits[kind] ?? 0)
+        }
+        let builtIns = IdentifierKind.builtIn.map { ($0.rawValue, NormalizationRule.builtIn(for: $0)!) }
+        do {
+            placeholders = try PlaceholderGuard(kinds: builtIns, configuration: c, normalizer: normalizer, hasher: hasher)
+            for custom in c.customKinds {
+                _ = try registerKind(named: custom.name, rule: custom.rule,
+                                     genericThreshold: custom.genericThreshold, entityLimit: custom.entityLimit)
+            }
+            // User placeholders may name custom kinds: rebuild once every kind is known.
+            placeholders = try PlaceholderGuard(kinds: registeredKinds.map { ($0.rawValue, kinds[Int($0.rawValue)].rule) },
+                                                configuration: c, normalizer: normalizer, hasher: hasher)
+        } catch {
+            scratch.deallocate()
+            throw error
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Number of distinct records added.
+    public var recordCount: Int { records.count }
+
+    /// The key of the record at `index` (indices count distinct keys in order of first add).
+    public func recordKey(at index: Int) -> String { records.string(at: index) }
+
+    /// The index of the record with this key, if it was added.
+    public func recordIndex(forKey key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { k in records.find(tag: 0, k.baseAddress, k.count).map { Int($0) } }
+    }
+
+    /// Prepares storage for about `records` more records carrying `identifiers` identifiers and
+    /// `bytes` bytes of keys and values in all (a bulk loader knows these from the file size).
+    public func reserveCapacity(records n: Int, identifiers: Int, bytes: Int) {
+        records.reserve(entries: n, bytes: bytes / 4)
+        values.reserve(entries: identifiers, bytes: bytes)
+        recordSource.reserveCapacity(recordSource.count + n)
+        valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers)
+        occurrenceRecord.reserveCapacity(occurrenceRecord.count + identifiers)
+        occurrenceValue.reserveCapacity(occurrenceValue.count + identifiers)
+    }
+}
+
+// MARK: - Adding records
+
+/// An identifier as raw bytes: the C ABI's `idr_identifier`.
+public struct RawIdentifier {
+    /// The identifier's kind.
+    public var kind: IdentifierKind
+    /// Its bytes, UTF-8, not NUL-terminated; only read during the call.
+    public var value: UnsafeRawBufferPointer
+
+    /// Creates a raw identifier.
+    public init(kind: IdentifierKind, value: UnsafeRawBufferPointer) {
+        self.kind = kind
+        self.value = value
+    }
+}
+
+extension Resolver {
+    /// Adds one record given as bytes; returns its record index.
+    ///
+    /// Invalid identifier values are dropped and counted, never fatal. The call is atomic:
+    /// if it throws, nothing was added.
+    ///
+    /// - Throws: `invalidArgument` for an empty record key; `invalidUTF8` for a key or source
+    ///   that is not UTF-8; `limitExceeded` for a key, identifier count or record count over its
+    ///   limit; `unknownKind` for an identifier of a kind that is not registered.
+    @discardableResult
+    public func add(
+        recordKey key: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer? = nil,
+        identifiers: UnsafeBufferPointer<RawIdentifier>
+    ) throws(IDRError) -> Int {
+        let limits = configuration.limits
+        guard key.count > 0, let keyBase = key.baseAddress else {
+            throw IDRError(.invalidArgument, "record key is empty")
+        }
+        guard key.count <= limits.maxRecordKeyLength else {
+            throw IDRError(.limitExceeded, "record key of \(key.count) bytes exceeds maxRecordKeyLength \(limits.maxRecordKeyLength)")
+        }
+        guard isValidUTF8(keyBase.assumingMemoryBound(to: UInt8.self), key.count) else {
+            throw IDRError(.invalidUTF8, "record key is not valid UTF-8")
+        }
+        guard identifiers.count <= limits.maxIdentifiersPerRecord else {
+            throw IDRError(.limitExceeded, "\(identifiers.count) identifiers exceed maxIdentifiersPerRecord \(limits.maxIdentifiersPerRecord)")
+        }
+        var valueBytes = 0
+        for id in identifiers {
+            let k = Int(id.kind.rawValue)
+            guard k < kinds.count, kinds[k].registered else {
+                throw IDRError(.unknownKind, "identifier kind \(id.kind.rawValue) is not registered")
+            }
+            valueBytes &+= id.value.count
+        }
+        var sourceIndex: UInt32 = 0
+        if let source, source.count > 0 {
+            guard isValidUTF8(source.baseAddress!.assumingMemoryBound(to: UInt8.self), source.count),
+                  source.count <= limits.maxRecordKeyLength
+            else {
+                throw IDRError(.invalidUTF8, "source name is not valid UTF-8 or longer than maxRecordKeyLength")
+            }
+            sourceIndex = try sources.intern(tag: 0, source.baseAddress, source.count).index &+ 1
+        }
+        guard values.arena.count &+ valueBytes &+ records.arena.count &+ key.count < Int(UInt32.max) else {
+            throw IDRError(.limitExceeded, "interned data would exceed 4 GiB")
+        }
+        if records.count >= limits.maxRecords, records.find(tag: 0, keyBase, key.count) == nil {
+            throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
+        }
+
+        let (record, inserted) = try records.intern(tag: 0, keyBase, key.count)
+        if inserted {
+            recordSource.append(sourceIndex)
+        } else if recordSource[Int(record)] == 0 {
+            recordSource[Int(record)] = sourceIndex
+        }
+        counters.adds &+= 1
+        for id in identifiers {
+            try addIdentifier(record: record, kind: id.kind.rawValue, value: id.value)
+        }
+        return Int(record)
+    }
+
+    @inline(__always)
+    private func addIdentifier(record: UInt32, kind: UInt32, value: UnsafeRawBufferPointer) throws(IDRError) {
+        let k = Int(kind)
+        let rule = kinds[k].rule
+        switch normalizer.normalize(value, rule: rule, into: scratch) {
+        case .invalid(let reason):
+            counters.invalid[k][Int(reason.rawValue)] &+= 1
+        case .valid(let n):
+            counters.identifiers[k] &+= 1
+            let (v, inserted) = try values.intern(tag: kind, scratch, n)
+            if inserted {
+                valueIsPlaceholder.append(
+                    placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
+            }
+            if valueIsPlaceholder[Int(v)] { counters.placeholders[k] &+= 1 }
+            occurrenceRecord.append(record)
+            occurrenceValue.append(v)
+        }
+    }
+
+    /// Adds one record given as Swift strings; returns its record index.
+    ///
+    /// - Throws: as ``add(recordKey:source:identifiers:)``.
+    @discardableResult
+    public func add(key: String, source: String? = nil, identifiers: [Identifier]) throws(IDRError) -> Int {
+        // Copy the strings into one contiguous buffer so the raw entry point sees stable pointers.
+        var bytes: [UInt8] = Array(key.utf8)
+        let keyCount = bytes.count
+        var sourceRange = 0..<0
+        if let source {
+            sourceRange = bytes.count..<(bytes.count + source.utf8.count)
+            bytes.append(contentsOf: source.utf8)
+        }
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(identifiers.count)
+        for id in identifiers {
+            let start = bytes.count
+            bytes.append(contentsOf: id.value.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        // `withUnsafeBytes` rethrows untyped errors, so the typed error travels in a Result.
+        let result: Result<Int, IDRError> = bytes.withUnsafeBytes { all in
+            var raws: [RawIdentifier] = []
+            raws.reserveCapacity(identifiers.count)
+            for (i, id) in identifiers.enumerated() {
+                raws.append(RawIdentifier(kind: id.kind, value: UnsafeRawBufferPointer(rebasing: all[ranges[i]])))
+            }
+            let src = source == nil ? nil : UnsafeRawBufferPointer(rebasing: all[sourceRange])
+            return raws.withUnsafeBufferPointer { ids in
+                Result { () throws(IDRError) -> Int in
+                    try add(recordKey: UnsafeRawBufferPointer(rebasing: all[0..<keyCount]), source: src, identifiers: ids)
+                }
+            }
+        }
+        return try result.get()
+    }
+}

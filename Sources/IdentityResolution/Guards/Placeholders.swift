@@ -1,0 +1,126 @@
+/// Placeholder values: junk that stands in for a missing identifier and must never link.
+///
+/// A value is a placeholder when its normalized form is in the built-in list for its kind or in
+/// the user's list, matches a built-in or user glob pattern, or has a built-in junk shape
+/// (a phone number of one repeated digit after its country code; a token of one repeated
+/// character). Placeholders are kept on their records (explanations can name them) but link
+/// nothing, and lookups do not find them.
+package struct PlaceholderGuard: Sendable {
+    private var values: InternTable
+    private var patterns: [(kind: UInt32, bytes: [UInt8])] = []
+    private let builtInShapes: Bool
+
+    /// Built-in placeholder values per rule, written raw and normalized by the kind's rule.
+    package static let builtInValues: [(NormalizationRule, [String])] = [
+        (.email, [
+            "test@test.com", "test@example.com", "noemail@noemail.com", "none@none.com", "no@email.com",
+            "na@na.com", "null@null.com", "email@email.com", "abc@abc.com", "asdf@asdf.com", "a@a.com",
+            "x@x.com", "xxx@xxx.com", "noreply@noreply.com", "unknown@unknown.com", "no@no.com",
+            "nomail@nomail.com", "test@test.test", "user@domain.com", "name@domain.com",
+        ]),
+        (.phone, ["1234567890", "0123456789", "9876543210", "1234567", "+1234567890"]),
+        (.token, ["N/A", "NA", "NULL", "NONE", "UNKNOWN", "NIL", "TEST", "UNDEFINED", "#N/A", "(NULL)", "123456789", "0"]),
+        (.deviceID, ["unknown", "null", "none", "n/a", "undefined", "test", "(null)", "nil",
+                     "idfa", "advertisingid", "not available"]),
+        (.caseFolded, ["n/a", "null", "none", "unknown", "undefined", "test", "nil", "(null)", "#n/a"]),
+        (.exact, ["N/A", "n/a", "NULL", "null", "None", "none", "UNKNOWN", "unknown", "undefined", "(null)", "#N/A"]),
+    ]
+
+    /// Built-in glob patterns per rule, matched against normalized values.
+    package static let builtInPatterns: [(NormalizationRule, [String])] = [
+        (.email, ["noemail@*", "no-email@*", "nomail@*", "none@*", "noreply@*", "no-reply@*",
+                  "donotreply@*", "do-not-reply@*", "*@noemail.com", "*@nomail.com", "*@none.com",
+                  "test@test.*", "*@invalid", "*@invalid.*"]),
+    ]
+
+    /// Builds the guard for the registered kinds (`rules[kind]`), normalizing every listed value.
+    package init(
+        kinds: [(kind: UInt32, rule: NormalizationRule)], configuration c: ResolverConfiguration,
+        normalizer: Normalizer, hasher: KeyHasher
+    ) throws(IDRError) {
+        values = InternTable(hasher: hasher, capacity: 256)
+        builtInShapes = c.builtInPlaceholders
+        let scratchCapacity = c.limits.maxValueLength + Normalizer.outputSlack
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        defer { scratch.deallocate() }
+
+        func add(_ kind: UInt32, _ rule: NormalizationRule, _ raw: String) throws(IDRError) {
+            var raw = raw
+            let outcome = raw.withUTF8 { normalizer.normalize(UnsafeRawBufferPointer($0), rule: rule, into: scratch) }
+            if case .valid(let n) = outcome { _ = try values.intern(tag: kind, scratch, n) }
+        }
+        for (kind, rule) in kinds where c.builtInPlaceholders {
+            for (r, list) in PlaceholderGuard.builtInValues where r == rule {
+                for raw in list { try add(kind, rule, raw) }
+            }
+            for (r, list) in PlaceholderGuard.builtInPatterns where r == rule {
+                for p in list { patterns.append((kind, Array(p.utf8))) }
+            }
+        }
+        for id in c.placeholderValues {
+            guard let rule = kinds.first(where: { $0.kind == id.kind.rawValue })?.rule else {
+                throw IDRError(.unknownKind, "placeholder value for unregistered kind \(id.kind)")
+            }
+            try add(id.kind.rawValue, rule, id.value)
+        }
+        for id in c.placeholderPatterns {
+            guard let rule = kinds.first(where: { $0.kind == id.kind.rawValue })?.rule else {
+                throw IDRError(.unknownKind, "placeholder pattern for unregistered kind \(id.kind)")
+            }
+            let mapped: [UInt8] = id.value.utf8.map { b in
+                switch rule {
+                case .email, .deviceID, .caseFolded: Normalizer.lower(b)
+                case .token: Normalizer.upper(b)
+                case .phone, .exact: b
+                }
+            }
+            patterns.append((id.kind.rawValue, mapped))
+        }
+    }
+
+    /// Registers the built-in placeholders of a kind registered after creation.
+    package mutating func addKind(_ kind: UInt32, rule: NormalizationRule, normalizer: Normalizer) throws(IDRError) {
+        guard builtInShapes else { return }
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+        defer { scratch.deallocate() }
+        for (r, list) in PlaceholderGuard.builtInValues where r == rule {
+            for raw in list {
+                var raw = raw
+                let outcome = raw.withUTF8 { normalizer.normalize(UnsafeRawBufferPointer($0), rule: rule, into: scratch) }
+                if case .valid(let n) = outcome { _ = try values.intern(tag: kind, scratch, n) }
+            }
+        }
+        for (r, list) in PlaceholderGuard.builtInPatterns where r == rule {
+            for p in list { patterns.append((kind, Array(p.utf8))) }
+        }
+    }
+
+    /// Whether the normalized value `v` of `kind` (rule `rule`) is a placeholder.
+    package func isPlaceholder(kind: UInt32, rule: NormalizationRule, _ v: UnsafeRawBufferPointer) -> Bool {
+        if values.count > 0, values.find(tag: kind, v.baseAddress, v.count) != nil { return true }
+        for p in patterns where p.kind == kind {
+            if p.bytes.withUnsafeBufferPointer({ globMatches($0, v) }) { return true }
+        }
+        guard builtInShapes else { return false }
+        switch rule {
+        case .phone: return PlaceholderGuard.isRepeatedDigitPhone(v)
+        case .token: return PlaceholderGuard.isOneRepeatedByte(v)
+        default: return false
+        }
+    }
+
+    /// `+` then 1–3 country-code digits then one digit repeated (`+10000000000`, `+445555555555`).
+    static func isRepeatedDigitPhone(_ v: UnsafeRawBufferPointer) -> Bool {
+        guard v.count >= 8 else { return false }
+        let last = v[v.count - 1]
+        var i = v.count - 1
+        while i > 1, v[i - 1] == last { i -= 1 }
+        // Digits v[i...] are all `last`; at most 3 digits (v[1..<i]) may form the country code.
+        return i - 1 <= 3 && v.count - i >= 6
+    }
+
+    static func isOneRepeatedByte(_ v: UnsafeRawBufferPointer) -> Bool {
+        guard let first = v.first, v.count >= 2 else { return false }
+        return v.allSatisfy { $0 == first }
+    }
+}

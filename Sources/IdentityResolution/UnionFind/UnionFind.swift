@@ -1,0 +1,56 @@
+/// Disjoint sets over dense `UInt32` indices: union by size, path halving.
+///
+/// - Complexity: near-constant amortized time per operation (inverse Ackermann).
+package struct UnionFind: Sendable {
+    @usableFromInline var parent: [UInt32]
+    @usableFromInline var size: [UInt32]
+
+    /// `count` singletons.
+    package init(count: Int) {
+        parent = (0..<UInt32(count)).map { $0 }
+        size = Array(repeating: 1, count: count)
+    }
+
+    /// Number of elements.
+    package var count: Int { parent.count }
+
+    /// The representative of `x`'s set, halving the path on the way.
+    @inlinable
+    package mutating func find(_ x: UInt32) -> UInt32 {
+        parent.withUnsafeMutableBufferPointer { p in
+            var x = Int(x)
+            while true {
+                let up = Int(p[x])
+                if up == x { return UInt32(x) }
+                let grand = p[up]
+                p[x] = grand
+                x = Int(grand)
+            }
+        }
+    }
+
+    /// Unites the sets of `a` and `b`; returns the new root, or `nil` if they were one set.
+    @inlinable
+    @discardableResult
+    package mutating func union(_ a: UInt32, _ b: UInt32) -> UInt32? {
+        let ra = find(a)
+        let rb = find(b)
+        if ra == rb { return nil }
+        return link(ra, rb)
+    }
+
+    /// Links two distinct roots; the larger set's root (the smaller index on a tie) survives.
+    @inlinable
+    package mutating func link(_ ra: UInt32, _ rb: UInt32) -> UInt32 {
+        let sa = size[Int(ra)]
+        let sb = size[Int(rb)]
+        let (big, small) = (sa > sb || (sa == sb && ra < rb)) ? (ra, rb) : (rb, ra)
+        parent[Int(small)] = big
+        size[Int(big)] = sa &+ sb
+        return big
+    }
+
+    /// The size of the set whose root is `root`.
+    @inlinable
+    package func setSize(ofRoot root: UInt32) -> Int { Int(size[Int(root)]) }
+}
