@@ -88,20 +88,16 @@ public final class Resolver {
                 genericThreshold: c.genericThresholds[kind] ?? ResolverConfiguration.defaultGenericThresholds[kind]!,
                 entityLimit: c.entityLimits[kind] ?? 0)
         }
-        let builtIns = IdentifierKind.builtIn.map { ($0.rawValue, NormalizationRule.builtIn(for: $0)!) }
-        do {
-            placeholders = try PlaceholderGuard(kinds: builtIns, configuration: c, normalizer: normalizer, hasher: hasher)
-            for custom in c.customKinds {
-                _ = try registerKind(named: custom.name, rule: custom.rule,
-                                     genericThreshold: custom.genericThreshold, entityLimit: custom.entityLimit)
-            }
-            // User placeholders may name custom kinds: rebuild once every kind is known.
-            placeholders = try PlaceholderGuard(kinds: registeredKinds.map { ($0.rawValue, kinds[Int($0.rawValue)].rule) },
-                                                configuration: c, normalizer: normalizer, hasher: hasher)
-        } catch {
-            scratch.deallocate()
-            throw error
+        // Every stored property is set before anything below can throw, so a throw runs deinit,
+        // which frees the scratch buffer exactly once.
+        placeholders = PlaceholderGuard(hasher: hasher)
+        for custom in c.customKinds {
+            _ = try registerKind(named: custom.name, rule: custom.rule,
+                                 genericThreshold: custom.genericThreshold, entityLimit: custom.entityLimit)
         }
+        // User placeholders may name custom kinds: build the guard once every kind is known.
+        placeholders = try PlaceholderGuard(kinds: registeredKinds.map { ($0.rawValue, kinds[Int($0.rawValue)].rule) },
+                                            configuration: c, normalizer: normalizer, hasher: hasher)
     }
 
     deinit { scratch.deallocate() }

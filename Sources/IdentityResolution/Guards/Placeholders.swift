@@ -33,6 +33,12 @@ package struct PlaceholderGuard: Sendable {
                   "test@test.*", "*@invalid", "*@invalid.*"]),
     ]
 
+    /// A guard that matches nothing (a placeholder while the real one is built).
+    package init(hasher: KeyHasher) {
+        values = InternTable(hasher: hasher, capacity: 16)
+        builtInShapes = false
+    }
+
     /// Builds the guard for the registered kinds (`rules[kind]`), normalizing every listed value.
     package init(
         kinds: [(kind: UInt32, rule: NormalizationRule)], configuration c: ResolverConfiguration,
@@ -67,7 +73,9 @@ package struct PlaceholderGuard: Sendable {
             guard let rule = kinds.first(where: { $0.kind == id.kind.rawValue })?.rule else {
                 throw IDRError(.unknownKind, "placeholder pattern for unregistered kind \(id.kind)")
             }
-            let mapped: [UInt8] = id.value.utf8.map { b in
+            // Patterns are mapped like the kind's values: case, and for tokens no spaces or hyphens.
+            let kept = id.value.utf8.filter { rule != .token || ($0 != 0x20 && $0 != 0x2D) }
+            let mapped: [UInt8] = kept.map { b in
                 switch rule {
                 case .email, .deviceID, .caseFolded: Normalizer.lower(b)
                 case .token: Normalizer.upper(b)

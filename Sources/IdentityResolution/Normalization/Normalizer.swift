@@ -251,8 +251,9 @@ extension Normalizer {
             if s != 0 { out.update(from: out + s, count: 36) }
             length = 36
         } else if inner == 32, (s..<e).allSatisfy({ Normalizer.isHex(out[$0]) }) {
+            if s != 0 { out.update(from: out + s, count: 32) }
             // Spread the 32 digits into 8-4-4-4-12, from the back so nothing is overwritten early.
-            var src = e &- 1
+            var src = 31
             var dst = 35
             while dst >= 0 {
                 if dst == 8 || dst == 13 || dst == 18 || dst == 23 {

@@ -1,0 +1,191 @@
+import Testing
+@testable import IdentityResolution
+
+@Suite("Guards: placeholders")
+struct PlaceholderTests {
+    @Test(arguments: [
+        (IdentifierKind.email, "TEST@test.com"), (.email, "noemail@shop.com"), (.email, "none@none.com"),
+        (.email, "no-reply@anything.org"), (.phone, "000-000-0000"), (.phone, "(123) 456-7890"),
+        (.phone, "+44 0000 000000"), (.phone, "555-555-5555"), (.loyaltyID, "n/a"), (.loyaltyID, "NULL"),
+        (.posCard, "0000 0000"), (.posCard, "unknown"), (.deviceID, "Unknown"),
+    ])
+    func builtInPlaceholdersDoNotLink(kind: IdentifierKind, value: String) throws {
+        let r = try Resolver()
+        try r.add(key: "a", identifiers: [Identifier(kind, value)])
+        try r.add(key: "b", identifiers: [Identifier(kind, value)])
+        let res = r.resolve()
+        #expect(res.entityID(ofRecord: 0) != res.entityID(ofRecord: 1), "\(kind) \(value)")
+        // `000-000-0000` reads as international (`00`) with country code 0: invalid, not linked either.
+        #expect(res.statistics.placeholderHits + res.statistics.invalid == 2)
+    }
+
+    @Test func builtInsCanBeTurnedOff() throws {
+        var c = ResolverConfiguration()
+        c.builtInPlaceholders = false
+        let map = try resolveMap([TestRecord("a", [Identifier(.email, "test@test.com")]),
+                                  TestRecord("b", [Identifier(.email, "test@test.com")])], configuration: c)
+        #expect(map["a"] == map["b"])
+    }
+
+    @Test func userValuesAndPatterns() throws {
+        var c = ResolverConfiguration()
+        c.placeholderValues = [Identifier(.email, " Store@Shop.COM "), Identifier(.loyaltyID, "ly-9999")]
+        c.placeholderPatterns = [Identifier(.email, "*@EMPLOYEES.SHOP.COM"), Identifier(.posCard, "TEST-*")]
+        let records = [
+            TestRecord("a1", [Identifier(.email, "store@shop.com")]), TestRecord("a2", [Identifier(.email, "STORE@shop.com")]),
+            TestRecord("b1", [Identifier(.loyaltyID, "LY9999")]), TestRecord("b2", [Identifier(.loyaltyID, "ly 9999")]),
+            TestRecord("c1", [Identifier(.email, "ann@employees.shop.com")]), TestRecord("c2", [Identifier(.email, "ann@employees.shop.com")]),
+            TestRecord("d1", [Identifier(.posCard, "test-01")]), TestRecord("d2", [Identifier(.posCard, "TEST01")]),
+            TestRecord("e1", [Identifier(.posCard, "TST01")]), TestRecord("e2", [Identifier(.posCard, "tst-01")]),
+        ]
+        let map = try resolveMap(records, configuration: c)
+        #expect(map["a1"] != map["a2"])
+        #expect(map["b1"] != map["b2"])
+        #expect(map["c1"] != map["c2"])
+        #expect(map["d1"] != map["d2"])
+        #expect(map["e1"] == map["e2"])  // not a placeholder: links
+    }
+
+    @Test func globMatching() {
+        func m(_ p: String, _ t: String) -> Bool {
+            Array(p.utf8).withUnsafeBufferPointer { pb in Array(t.utf8).withUnsafeBytes { globMatches(pb, $0) } }
+        }
+        #expect(m("*", ""))
+        #expect(m("a*b", "ab"))
+        #expect(m("a*b", "axxxb"))
+        #expect(!m("a*b", "axxxc"))
+        #expect(m("?@*.com", "a@x.com"))
+        #expect(!m("?@*.com", "ab@x.com"))
+        #expect(m("*a*a*a", "aaaa"))
+        #expect(!m("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaa"))
+    }
+}
+
+@Suite("Guards: generic values")
+struct GenericValueTests {
+    /// One shopper, 200 orders carrying her email; some also carry her phone or loyalty card.
+    @Test func frequentShopperStillLinks() throws {
+        var records: [TestRecord] = []
+        for i in 0..<200 {
+            var ids = [Identifier(.email, "jane@shop.com")]
+            if i % 3 == 0 { ids.append(Identifier(.phone, "555 010 2000")) }
+            if i % 7 == 0 { ids.append(Identifier(.loyaltyID, "LY-1")) }
+            records.append(TestRecord("order-\(i)", ids))
+        }
+        let r = try Resolver()
+        for rec in records { try r.add(key: rec.key, identifiers: rec.ids) }
+        let res = r.resolve()
+        #expect(res.statistics.entities == 1)
+        #expect(res.genericValues.isEmpty)
+    }
+
+    /// A store's card used at the till with 30 different customers' emails.
+    @Test func sharedStoreCardDoesNotLink() throws {
+        var records: [TestRecord] = []
+        for i in 0..<30 {
+            records.append(TestRecord("till-\(i)", [Identifier(.posCard, "4111-STORE-CARD"), Identifier(.email, "cust\(i)@mail.com")]))
+            records.append(TestRecord("web-\(i)", [Identifier(.email, "cust\(i)@mail.com")]))
+        }
+        let r = try Resolver()
+        for rec in records { try r.add(key: rec.key, identifiers: rec.ids) }
+        let res = r.resolve()
+        #expect(res.statistics.entities == 30)
+        #expect(res.genericValues == [GenericValue(kind: .posCard, value: "4111STORECARD", records: 30, customers: 30, threshold: 4)])
+        // Each customer's till record still joins their web record.
+        let map = try resolveMap(records)
+        for i in 0..<30 { #expect(map["till-\(i)"] == map["web-\(i)"]) }
+    }
+
+    /// An email shared by 25 otherwise-separate customers (each with its own phone).
+    @Test func emailAcrossManyEntitiesDoesNotLink() throws {
+        var records: [TestRecord] = []
+        for i in 0..<25 {
+            let phone = "555 01\(String(10 + i)) 0\(String(100 + i))"
+            records.append(TestRecord("a-\(i)", [Identifier(.email, "family@isp.com"), Identifier(.phone, phone)]))
+            records.append(TestRecord("b-\(i)", [Identifier(.phone, phone)]))
+        }
+        let r = try Resolver()
+        for rec in records { try r.add(key: rec.key, identifiers: rec.ids) }
+        let res = r.resolve()
+        #expect(res.statistics.entities == 25)
+        #expect(res.genericValues.map(\.value) == ["family@isp.com"])
+        #expect(res.genericValues.first?.customers == 25)
+    }
+
+    /// Exactly at the threshold a value links; one customer more and it links none.
+    @Test(arguments: [(10, 1), (11, 11)])
+    func thresholdBoundary(customers: Int, expectedEntities: Int) throws {
+        var records: [TestRecord] = []
+        for i in 0..<customers {
+            records.append(TestRecord("a-\(i)", [Identifier(.email, "shared@isp.com"), Identifier(.loyaltyID, "L\(i)")]))
+        }
+        let map = try resolveMap(records)
+        #expect(Set(map.values).count == expectedEntities)
+    }
+
+    @Test func guardCanBeTurnedOffGloballyOrPerKind() throws {
+        var records: [TestRecord] = []
+        for i in 0..<30 {
+            records.append(TestRecord("t-\(i)", [Identifier(.posCard, "STORE"), Identifier(.email, "c\(i)@m.com")]))
+        }
+        var c = ResolverConfiguration()
+        c.genericGuard = false
+        #expect(Set(try resolveMap(records, configuration: c).values).count == 1)
+        c = ResolverConfiguration()
+        c.genericThresholds[.posCard] = 0
+        #expect(Set(try resolveMap(records, configuration: c).values).count == 1)
+    }
+
+    /// Records holding only the candidate value carry no evidence of separate customers.
+    @Test func recordsWithoutOtherEvidenceDoNotCount() throws {
+        var records = (0..<50).map { TestRecord("o-\($0)", [Identifier(.email, "jane@shop.com")]) }
+        records.append(TestRecord("x", [Identifier(.email, "jane@shop.com"), Identifier(.phone, "5550101234")]))
+        #expect(Set(try resolveMap(records).values).count == 1)
+    }
+}
+
+@Suite("Guards: per-entity limits")
+struct EntityLimitTests {
+    @Test func secondLoyaltyIDIsRefusedAndReported() throws {
+        var c = ResolverConfiguration()
+        c.entityLimits[.loyaltyID] = 1
+        let r = try Resolver(configuration: c)
+        try r.add(key: "a", identifiers: [Identifier(.email, "ann@x.com"), Identifier(.loyaltyID, "L1")])
+        try r.add(key: "b", identifiers: [Identifier(.email, "ann@x.com"), Identifier(.loyaltyID, "L2")])
+        try r.add(key: "c", identifiers: [Identifier(.loyaltyID, "L1"), Identifier(.phone, "5550100000")])
+        let res = r.resolve()
+        #expect(res.entityID(ofRecord: 0) == res.entityID(ofRecord: 2))
+        #expect(res.entityID(ofRecord: 0) != res.entityID(ofRecord: 1))
+        #expect(res.refusedLinks == [RefusedLink(recordKey: "a", otherRecordKey: "b", viaKind: .email, viaValue: "ann@x.com",
+                                                 limitedKind: .loyaltyID, limit: 1)])
+        #expect(res.statistics.refusedLinks == 1)
+    }
+
+    @Test func priorityDecidesWhichLinkWins() throws {
+        // b shares a phone with a and an email with c; a and c hold different loyalty IDs.
+        // Email outranks phone by default, so b joins c; with phone first, b joins a.
+        let records = [
+            TestRecord("a", [Identifier(.loyaltyID, "L1"), Identifier(.phone, "5550100000")]),
+            TestRecord("b", [Identifier(.phone, "5550100000"), Identifier(.email, "b@x.com")]),
+            TestRecord("c", [Identifier(.loyaltyID, "L2"), Identifier(.email, "b@x.com")]),
+        ]
+        var c = ResolverConfiguration()
+        c.entityLimits[.loyaltyID] = 1
+        var map = try resolveMap(records, configuration: c)
+        #expect(map["b"] == map["c"] && map["a"] != map["b"])
+        c.linkPriority = [.phone, .email]
+        map = try resolveMap(records, configuration: c)
+        #expect(map["b"] == map["a"] && map["c"] != map["b"])
+    }
+
+    @Test func recordWithTwoValuesKeepsItsOwnLinks() throws {
+        var c = ResolverConfiguration()
+        c.entityLimits[.loyaltyID] = 1
+        let map = try resolveMap([
+            TestRecord("a", [Identifier(.loyaltyID, "L1"), Identifier(.loyaltyID, "L2")]),
+            TestRecord("b", [Identifier(.loyaltyID, "L1")]),
+            TestRecord("c", [Identifier(.loyaltyID, "L2")]),
+        ], configuration: c)
+        #expect(Set(map.values).count == 1)
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+@testable import IdentityResolution
+
+@Suite("Intern table")
+struct InternTableTests {
+    @Test(arguments: [64, 3, 0])
+    func internsDistinctStringsUnderAnyHash(bits: Int) throws {
+        var t = InternTable(hasher: .truncated(toBits: bits), capacity: 4)
+        var seen: [String: UInt32] = [:]
+        var rng = SplitMix64(seed: UInt64(bits))
+        for _ in 0..<3000 {
+            let s = String(Int.random(in: 0..<800, using: &rng))
+            let tag = UInt32.random(in: 0..<3, using: &rng)
+            var bytes = Array(s.utf8)
+            let (i, inserted) = try bytes.withUnsafeMutableBytes { try t.intern(tag: tag, $0.baseAddress, $0.count) }
+            let key = "\(tag):\(s)"
+            if let old = seen[key] {
+                #expect(!inserted && old == i)
+            } else {
+                #expect(inserted && Int(i) == seen.count)
+                seen[key] = i
+            }
+            #expect(t.string(at: Int(i)) == s && t.tags[Int(i)] == tag)
+        }
+        #expect(t.count == seen.count)
+        #expect(t.find(tag: 9, nil, 0) == nil)
+    }
+
+    @Test func emptyStringIsAnEntry() throws {
+        var t = InternTable()
+        let (a, inserted) = try t.intern(tag: 0, nil, 0)
+        #expect(inserted)
+        #expect(try t.intern(tag: 0, nil, 0).index == a)
+        #expect(t.string(at: Int(a)) == "")
+    }
+}
