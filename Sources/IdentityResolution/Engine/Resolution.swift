@@ -37,7 +37,8 @@ public struct GenericValue: Sendable, Equatable {
     public var value: String
     /// How many distinct records carry it.
     public var records: Int
-    /// How many otherwise-separate customers (base components with evidence of their own) it joins.
+    /// How many otherwise-separate customers it would join: among the base components of its
+    /// records, the largest number that hold a value of one same kind.
     public var customers: Int
     /// The threshold it exceeded.
     public var threshold: Int

@@ -7,8 +7,10 @@ extension Resolver {
     ///   - entityLimit: at most this many distinct values per entity; `nil` for none.
     /// - Throws: `invalidArgument` for a bad name, a name registered with other settings or bad
     ///   numbers; `limitExceeded` past ``ResolverConfiguration/Limits/maxCustomKinds``.
+    ///   - distinguishesCustomers: whether its values tell customers apart for the generic guard.
     public func registerKind(
-        named name: String, rule: NormalizationRule, genericThreshold: Int? = nil, entityLimit: Int? = nil
+        named name: String, rule: NormalizationRule, genericThreshold: Int? = nil, entityLimit: Int? = nil,
+        distinguishesCustomers: Bool = true
     ) throws(IDRError) -> IdentifierKind {
         let utf8 = Array(name.utf8)
         guard (1...64).contains(utf8.count),
@@ -26,7 +28,9 @@ extension Resolver {
         }
         if let existing = kind(named: name) {
             let info = kinds[Int(existing.rawValue)]
-            guard info.rule == rule, info.genericThreshold == threshold, info.entityLimit == limit else {
+            guard info.rule == rule, info.genericThreshold == threshold, info.entityLimit == limit,
+                  info.distinguishesCustomers == distinguishesCustomers
+            else {
                 throw IDRError(.invalidArgument, "kind \"\(name)\" is already registered with other settings")
             }
             return existing
@@ -36,7 +40,8 @@ extension Resolver {
             throw IDRError(.limitExceeded, "maxCustomKinds (\(configuration.limits.maxCustomKinds)) reached")
         }
         let kind = IdentifierKind(rawValue: UInt32(kinds.count))
-        kinds.append(KindInfo(registered: true, rule: rule, name: name, genericThreshold: threshold, entityLimit: limit))
+        kinds.append(KindInfo(registered: true, rule: rule, name: name, genericThreshold: threshold, entityLimit: limit,
+                              distinguishesCustomers: distinguishesCustomers))
         counters.grow(to: kinds.count)
         try placeholders.addKind(kind.rawValue, rule: rule, normalizer: normalizer)
         return kind

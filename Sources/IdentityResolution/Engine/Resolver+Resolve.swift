@@ -9,11 +9,14 @@ extension Resolver {
     /// Partitions the records added so far into entities.
     ///
     /// 1. Placeholder values link nothing.
-    /// 2. Generic values: a value carried by more than `T` distinct records (its kind's
-    ///    threshold) is a *candidate*. The base partition links records through every value
+    /// 2. Generic values: a value is a *candidate* when it is carried by more than `T` distinct
+    ///    records (its kind's threshold) and those records hold more than `T` distinct values
+    ///    of some distinguishing kind. The base partition links records through every value
     ///    that is neither a placeholder nor a candidate. A candidate is *generic*, and links
-    ///    nothing, when its records fall into more than `T` base components that carry evidence
-    ///    of their own (at least one record holding a non-candidate value). Otherwise it links.
+    ///    nothing, when it would join more than `T` otherwise-separate customers: among the base
+    ///    components of its records, the largest number that hold a value of one same
+    ///    distinguishing kind (``ResolverConfiguration/distinguishingKinds``).
+    ///    Otherwise it links.
     /// 3. Per-entity limits, when configured, apply links in priority order and refuse those
     ///    that would exceed a limit.
     /// 4. Entity IDs: XXH3-64 of the smallest record key (bytewise) of each entity.
@@ -86,6 +89,63 @@ extension Resolver {
             if UInt32(j - i) <= thresholds[v] { flags[v] &= ~Flag.candidate }
             i = j
         }
+        pairs = pairs.filter { flags[Int($0 >> 32)] & Flag.candidate != 0 }
+        return keepCandidatesWithManyValues(pairs, flags: &flags)
+    }
+
+    /// First stage of the generic rule: a value can only join more than `T` customers if, for
+    /// some distinguishing kind, its records hold more than `T` distinct values of that kind
+    /// (other than itself). Values under that bound are cleared here and stay in the base
+    /// partition, so the base keeps ordinary evidence such as a phone seen on two of one
+    /// person's records.
+    private func keepCandidatesWithManyValues(_ pairs: [UInt64], flags: inout [UInt8]) -> [UInt64] {
+        guard !pairs.isEmpty else { return pairs }
+        let n = records.count
+        // Values of each record (CSR), distinguishing kinds only.
+        var start = [Int](repeating: 0, count: n + 1)
+        for o in occurrenceRecord.indices where kinds[Int(values.tags[Int(occurrenceValue[o])])].distinguishesCustomers {
+            start[Int(occurrenceRecord[o]) + 1] += 1
+        }
+        for r in 0..<n { start[r + 1] += start[r] }
+        var fill = start
+        var held = [UInt32](repeating: 0, count: start[n])
+        for o in occurrenceRecord.indices {
+            let v = occurrenceValue[o]
+            guard kinds[Int(values.tags[Int(v)])].distinguishesCustomers else { continue }
+            let r = Int(occurrenceRecord[o])
+            held[fill[r]] = v
+            fill[r] += 1
+        }
+        var seen: [UInt64] = []
+        var i = 0
+        while i < pairs.count {
+            let v = Int(pairs[i] >> 32)
+            var j = i
+            seen.removeAll(keepingCapacity: true)
+            while j < pairs.count, Int(pairs[j] >> 32) == v {
+                let r = Int(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)
+                for w in held[start[r]..<start[r + 1]] where Int(w) != v && flags[Int(w)] & Flag.placeholder == 0 {
+                    seen.append(UInt64(values.tags[Int(w)]) << 32 | UInt64(w))
+                }
+                j += 1
+            }
+            seen.sort()
+            var most = 0
+            var k = 0
+            while k < seen.count {
+                let kind = seen[k] >> 32
+                var distinct = 0
+                var m = k
+                while m < seen.count, seen[m] >> 32 == kind {
+                    if m == k || seen[m] != seen[m - 1] { distinct += 1 }
+                    m += 1
+                }
+                most = max(most, distinct)
+                k = m
+            }
+            if most <= kinds[Int(values.tags[v])].genericThreshold { flags[v] &= ~Flag.candidate }
+            i = j
+        }
         return pairs.filter { flags[Int($0 >> 32)] & Flag.candidate != 0 }
     }
 
@@ -107,29 +167,56 @@ extension Resolver {
 
     /// Decides each candidate against the base partition in `uf`; unions the accepted ones
     /// (unless entity limits will relink from scratch). Returns the generic values, sorted.
+    ///
+    /// The customers a candidate would join: group its records by base component; for each
+    /// distinguishing kind, count the components holding a (non-candidate, non-placeholder) value
+    /// of that kind; take the largest count. One person's email, device and cards count as one
+    /// customer; thirty components each with its own email count as thirty.
     private func judgeCandidates(_ uf: inout UnionFind, flags: inout [UInt8], pairs: [UInt64]) -> [GenericValue] {
         let n = records.count
-        var evidence = [Bool](repeating: false, count: n)
-        for o in occurrenceValue.indices where flags[Int(occurrenceValue[o])] == 0 {
-            evidence[Int(occurrenceRecord[o])] = true
+        // Kinds present in each base component, one bit per registered kind (kinds past the
+        // 63rd registered share the last bit, which can only raise a count).
+        var bit = [UInt64](repeating: 0, count: kinds.count)
+        var next = 0
+        for k in kinds.indices where kinds[k].registered && kinds[k].distinguishesCustomers {
+            bit[k] = 1 << UInt64(min(next, 63))
+            next += 1
         }
-        var rootEvidence = [Bool](repeating: false, count: n)
-        for r in 0..<n where evidence[r] { rootEvidence[Int(uf.find(UInt32(r)))] = true }
+        var rootKinds = [UInt64](repeating: 0, count: n)
+        for o in occurrenceValue.indices {
+            let v = Int(occurrenceValue[o])
+            if flags[v] != 0 { continue }
+            let root = Int(uf.find(occurrenceRecord[o]))
+            rootKinds[root] |= bit[Int(values.tags[v])]
+        }
         var stamp = [UInt32](repeating: .max, count: n)
+        var perKind = [Int](repeating: 0, count: 64)
         var accepted: [Range<Int>] = []
         var generic: [(value: Int, records: Int, customers: Int)] = []
         var i = 0
         while i < pairs.count {
             let v = Int(pairs[i] >> 32)
             var j = i
-            var customers = 0
+            var touched: UInt64 = 0
             while j < pairs.count, Int(pairs[j] >> 32) == v {
                 let root = Int(uf.find(UInt32(truncatingIfNeeded: pairs[j])))
-                if rootEvidence[root], stamp[root] != UInt32(v) {
+                if stamp[root] != UInt32(v) {
                     stamp[root] = UInt32(v)
-                    customers += 1
+                    var mask = rootKinds[root]
+                    touched |= mask
+                    while mask != 0 {
+                        perKind[mask.trailingZeroBitCount] += 1
+                        mask &= mask - 1
+                    }
                 }
                 j += 1
+            }
+            var customers = 0
+            while touched != 0 {
+                let b = touched.trailingZeroBitCount
+                customers = max(customers, perKind[b])
+                perKind[b] = 0
+                touched &= touched - 1
             }
             let threshold = kinds[Int(values.tags[v])].genericThreshold
             if customers > threshold {

@@ -44,6 +44,7 @@ public final class Resolver {
         var name = ""
         var genericThreshold = 0
         var entityLimit = 0
+        var distinguishesCustomers = false
     }
 
     /// Running counts of what was added (occurrences, not distinct values).
@@ -86,14 +87,14 @@ public final class Resolver {
             kinds[Int(kind.rawValue)] = KindInfo(
                 registered: true, rule: NormalizationRule.builtIn(for: kind)!, name: kind.builtInName!,
                 genericThreshold: c.genericThresholds[kind] ?? ResolverConfiguration.defaultGenericThresholds[kind]!,
-                entityLimit: c.entityLimits[kind] ?? 0)
+                entityLimit: c.entityLimits[kind] ?? 0, distinguishesCustomers: c.distinguishingKinds.contains(kind))
         }
         // Every stored property is set before anything below can throw, so a throw runs deinit,
         // which frees the scratch buffer exactly once.
         placeholders = PlaceholderGuard(hasher: hasher)
         for custom in c.customKinds {
-            _ = try registerKind(named: custom.name, rule: custom.rule,
-                                 genericThreshold: custom.genericThreshold, entityLimit: custom.entityLimit)
+            _ = try registerKind(named: custom.name, rule: custom.rule, genericThreshold: custom.genericThreshold,
+                                 entityLimit: custom.entityLimit, distinguishesCustomers: custom.distinguishesCustomers)
         }
         // User placeholders may name custom kinds: build the guard once every kind is known.
         placeholders = try PlaceholderGuard(kinds: registeredKinds.map { ($0.rawValue, kinds[Int($0.rawValue)].rule) },
@@ -107,6 +108,11 @@ public final class Resolver {
 
     /// The key of the record at `index` (indices count distinct keys in order of first add).
     public func recordKey(at index: Int) -> String { records.string(at: index) }
+
+    /// Calls `body` with the UTF-8 bytes of the key of the record at `index`.
+    public func withRecordKey<R, E: Error>(at index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try records.withBytes(at: index, body)
+    }
 
     /// The index of the record with this key, if it was added.
     public func recordIndex(forKey key: String) -> Int? {

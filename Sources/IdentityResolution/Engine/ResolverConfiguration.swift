@@ -25,6 +25,11 @@ public struct ResolverConfiguration: Sendable {
     /// Per built-in kind: how many otherwise-separate customers one value may join before it
     /// is generic and links none of them. 0 turns the guard off for that kind.
     public var genericThresholds: [IdentifierKind: Int] = ResolverConfiguration.defaultGenericThresholds
+    /// The kinds whose values tell customers apart when the generic guard counts them: a person
+    /// rarely has more than one or two of each. Device IDs and card tokens are left out by default
+    /// because one person collects many. Custom kinds choose with
+    /// ``CustomKind/distinguishesCustomers``.
+    public var distinguishingKinds: [IdentifierKind] = [.email, .phone, .loyaltyID]
     /// The generic threshold of custom kinds registered without one. Default 10.
     public var customGenericThreshold = 10
 
@@ -40,9 +45,9 @@ public struct ResolverConfiguration: Sendable {
     /// Size limits on input.
     public var limits = Limits()
 
-    /// The defaults: email 10, phone 4, loyalty ID 4, device ID 4, POS card 4.
+    /// The defaults: email 10, phone 1, loyalty ID 2, device ID 4, POS card 4 (README, "Generic values").
     public static let defaultGenericThresholds: [IdentifierKind: Int] = [
-        .email: 10, .phone: 4, .loyaltyID: 4, .deviceID: 4, .posCard: 4,
+        .email: 10, .phone: 1, .loyaltyID: 2, .deviceID: 4, .posCard: 4,
     ]
 
     /// The default configuration.
@@ -68,13 +73,18 @@ public struct ResolverConfiguration: Sendable {
         public var genericThreshold: Int?
         /// Its per-entity limit; `nil` means none.
         public var entityLimit: Int?
+        /// Whether its values tell customers apart for the generic guard (see
+        /// ``ResolverConfiguration/distinguishingKinds``). Default true.
+        public var distinguishesCustomers: Bool
 
         /// Creates a custom kind description.
-        public init(name: String, rule: NormalizationRule, genericThreshold: Int? = nil, entityLimit: Int? = nil) {
+        public init(name: String, rule: NormalizationRule, genericThreshold: Int? = nil, entityLimit: Int? = nil,
+                    distinguishesCustomers: Bool = true) {
             self.name = name
             self.rule = rule
             self.genericThreshold = genericThreshold
             self.entityLimit = entityLimit
+            self.distinguishesCustomers = distinguishesCustomers
         }
     }
 

@@ -106,10 +106,14 @@ package struct InternTable: Sendable {
 
     /// Calls `body` with entry `i`'s bytes.
     @inline(__always)
-    package func withBytes<R>(at i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withBytes<R, E: Error>(at i: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let start = Int(starts[i])
         let end = Int(starts[i + 1])
-        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+        // `withUnsafeBytes` rethrows untyped errors; carry the typed one in a Result.
+        let result: Result<R, E> = arena.withUnsafeBytes { all in
+            Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+        }
+        return try result.get()
     }
 
     /// Entry `i` as a string (bytes were validated as UTF-8 before interning).

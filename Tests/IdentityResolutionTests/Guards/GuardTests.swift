@@ -136,6 +136,24 @@ struct GenericValueTests {
         #expect(Set(try resolveMap(records, configuration: c).values).count == 1)
     }
 
+    /// One person's email, device and card, joined only through her phone, are one customer
+    /// (one component per kind), even at a phone threshold of 1.
+    @Test func oneCustomerAcrossKindsStillLinks() throws {
+        var c = ResolverConfiguration()
+        c.genericThresholds[.phone] = 1
+        let records = [
+            TestRecord("a", [Identifier(.phone, "5550101234"), Identifier(.email, "jane@shop.com")]),
+            TestRecord("b", [Identifier(.phone, "5550101234"), Identifier(.deviceID, "ad-77")]),
+            TestRecord("c", [Identifier(.phone, "5550101234"), Identifier(.posCard, "tok-9")]),
+            TestRecord("d", [Identifier(.email, "jane@shop.com")]),
+        ]
+        #expect(Set(try resolveMap(records, configuration: c).values).count == 1)
+        // Two different emails behind the same phone are two customers: over a threshold of 1.
+        let two = records + [TestRecord("e", [Identifier(.phone, "5550101234"), Identifier(.email, "john@shop.com")])]
+        let map = try resolveMap(two, configuration: c)
+        #expect(map["a"] == map["d"] && map["a"] != map["e"] && map["b"] != map["c"])
+    }
+
     /// Records holding only the candidate value carry no evidence of separate customers.
     @Test func recordsWithoutOtherEvidenceDoNotCount() throws {
         var records = (0..<50).map { TestRecord("o-\($0)", [Identifier(.email, "jane@shop.com")]) }

@@ -1,0 +1,79 @@
+import IdentityResolution
+
+/// The end-of-run summary of `resolve`: text for people, JSON for `--stats`.
+struct Summary {
+    var input: String
+    var rows: Int
+    var resolution: Resolution
+    var ignoredColumns: [String]
+    var resolverKinds: [(IdentifierKind, String)]
+    /// total, parse + normalize + hash, link, write
+    var seconds: (total: Double, ingest: Double, link: Double, write: Double)
+    var peakRSS: Int
+
+    var recordsPerSecond: Double { seconds.total > 0 ? Double(rows) / seconds.total : 0 }
+
+    var text: String {
+        let s = resolution.statistics
+        var lines: [String] = []
+        lines.append("idr-bench resolve \(input): \(grouped(rows)) rows, \(grouped(s.records)) records"
+            + " (\(grouped(s.repeatedKeyAdds)) rows repeated a record_id), \(grouped(s.entities)) entities, largest \(grouped(s.largestEntity))")
+        var invalid: [String] = []
+        for k in s.kinds {
+            for (reason, count) in k.invalid { invalid.append("\(k.name).\(reason) \(grouped(count))") }
+        }
+        lines.append("  identifiers \(grouped(s.identifiers)) valid; invalid \(grouped(s.invalid))"
+            + (invalid.isEmpty ? "" : " (\(invalid.joined(separator: ", ")))"))
+        lines.append("  placeholders \(grouped(s.placeholderHits)); generic values \(grouped(s.genericValues)); refused links \(grouped(s.refusedLinks))")
+        if !ignoredColumns.isEmpty { lines.append("  ignored columns: \(ignoredColumns.joined(separator: ", "))") }
+        lines.append("  \(fixed(seconds.total, 3)) s (ingest \(fixed(seconds.ingest, 3)) s, link \(fixed(seconds.link, 3)) s, write \(fixed(seconds.write, 3)) s),"
+            + " \(grouped(Int(recordsPerSecond))) records/s, peak RSS \(grouped(peakRSS >> 20)) MiB")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Generic values and refused links are listed up to this many each (their counts are exact).
+    static let listLimit = 1000
+
+    var json: String {
+        let s = resolution.statistics
+        var o: [String] = []
+        o.append("\"input\": \(jsonString(input))")
+        o.append("\"rows\": \(rows)")
+        o.append("\"records\": \(s.records)")
+        o.append("\"repeated_record_id_rows\": \(s.repeatedKeyAdds)")
+        o.append("\"entities\": \(s.entities)")
+        o.append("\"largest_entity\": \(s.largestEntity)")
+        o.append("\"identifiers\": \(s.identifiers)")
+        o.append("\"invalid\": \(s.invalid)")
+        o.append("\"placeholders\": \(s.placeholderHits)")
+        o.append("\"generic_values\": \(s.genericValues)")
+        o.append("\"refused_links\": \(s.refusedLinks)")
+        let kinds = s.kinds.map { k in
+            let invalid = k.invalid.map { "\(jsonString($0.reason.description)): \($0.count)" }.joined(separator: ", ")
+            return "{\"kind\": \(jsonString(k.name)), \"id\": \(k.kind.rawValue), \"identifiers\": \(k.identifiers), "
+                + "\"distinct_values\": \(k.distinctValues), \"invalid\": {\(invalid)}, "
+                + "\"placeholders\": \(k.placeholderHits), \"generic_values\": \(k.genericValues)}"
+        }
+        o.append("\"kinds\": [\n    \(kinds.joined(separator: ",\n    "))]")
+        let histogram = s.sizeHistogram.map { "{\"min\": \($0.lower), \"max\": \($0.upper), \"entities\": \($0.count)}" }
+        o.append("\"entity_size_histogram\": [\(histogram.joined(separator: ", "))]")
+        let names = Dictionary(uniqueKeysWithValues: resolverKinds.map { ($0.0, $0.1) })
+        let generic = resolution.genericValues.prefix(Summary.listLimit).map { g in
+            "{\"kind\": \(jsonString(names[g.kind] ?? g.kind.description)), \"value\": \(jsonString(g.value)), "
+                + "\"records\": \(g.records), \"customers\": \(g.customers), \"threshold\": \(g.threshold)}"
+        }
+        o.append("\"generic_value_list\": [\(generic.isEmpty ? "" : "\n    " + generic.joined(separator: ",\n    "))]")
+        let refused = resolution.refusedLinks.prefix(Summary.listLimit).map { r in
+            "{\"record\": \(jsonString(r.recordKey)), \"other_record\": \(jsonString(r.otherRecordKey)), "
+                + "\"via_kind\": \(jsonString(names[r.viaKind] ?? r.viaKind.description)), \"via_value\": \(jsonString(r.viaValue)), "
+                + "\"limited_kind\": \(jsonString(names[r.limitedKind] ?? r.limitedKind.description)), \"limit\": \(r.limit)}"
+        }
+        o.append("\"refused_link_list\": [\(refused.isEmpty ? "" : "\n    " + refused.joined(separator: ",\n    "))]")
+        o.append("\"ignored_columns\": [\(ignoredColumns.map(jsonString).joined(separator: ", "))]")
+        o.append("\"seconds\": {\"total\": \(fixed(seconds.total, 4)), \"ingest\": \(fixed(seconds.ingest, 4)), "
+            + "\"link\": \(fixed(seconds.link, 4)), \"write\": \(fixed(seconds.write, 4))}")
+        o.append("\"records_per_second\": \(Int(recordsPerSecond))")
+        o.append("\"peak_rss_bytes\": \(peakRSS)")
+        return "{\n  " + o.joined(separator: ",\n  ") + "\n}\n"
+    }
+}
