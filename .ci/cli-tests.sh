@@ -1,2 +1,87 @@
 #!/usr/bin/env bash
-echo "cli tests: pending"
+# End-to-end checks of the idr-bench binary given as $1. Prints "N passed, N failed".
+set -u
+BIN=${1:?usage: cli-tests.sh path/to/idr-bench}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@" >"$T/last.out" 2>&1; then ok "$name"; else bad "$name"; cat "$T/last.out"; fi; }
+# Runs a command that must fail with a message matching a pattern.
+must_fail() {
+    local name=$1 pattern=$2; shift 2
+    if "$@" >"$T/last.out" 2>&1; then bad "$name (succeeded)"; cat "$T/last.out"
+    elif grep -qE "$pattern" "$T/last.out"; then ok "$name"
+    else bad "$name (message)"; cat "$T/last.out"; fi
+}
+
+# generate: same seed, same bytes; another seed, other bytes.
+"$BIN" generate --records 3000 --seed 5 --out "$T/a.csv" --truth "$T/a.truth"
+"$BIN" generate --records 3000 --seed 5 --out "$T/b.csv" --truth "$T/b.truth"
+"$BIN" generate --records 3000 --seed 6 --out "$T/c.csv"
+check "generate is deterministic" cmp -s "$T/a.csv" "$T/b.csv"
+check "generate truth is deterministic" cmp -s "$T/a.truth" "$T/b.truth"
+check "another seed differs" bash -c "! cmp -s '$T/a.csv' '$T/c.csv'"
+check "generate writes 3000 rows" test "$(wc -l < "$T/a.csv")" -eq 3001
+
+# resolve + score.
+check "resolve runs" "$BIN" resolve "$T/a.csv" --out "$T/a.out" --stats "$T/a.json"
+check "one output line per input row" test "$(wc -l < "$T/a.out")" -eq 3001
+check "output header" test "$(head -1 "$T/a.out")" = "record_id,entity_id"
+check "stats JSON written" grep -q '"entities":' "$T/a.json"
+check "score prints F1" bash -c "'$BIN' score --truth '$T/a.truth' --predicted '$T/a.out' | grep -q 'F1'"
+
+# Row order does not change any record's entity ID.
+{ head -1 "$T/a.csv"; tail -n +2 "$T/a.csv" | shuf --random-source=<(yes); } > "$T/shuffled.csv"
+"$BIN" resolve "$T/shuffled.csv" --out "$T/shuffled.out" --quiet
+check "shuffled rows give the same IDs" cmp -s <(sort "$T/a.out") <(sort "$T/shuffled.out")
+
+# Repeated record IDs are one record; custom kinds through --id-column.
+cat > "$T/custom.csv" <<'CSV'
+record_id,crm,email,note
+r1,C-1,,first
+r2,c 1,,second
+r3,,x@y.com,third
+r3,C-9,,again
+r4,C-9,,fourth
+CSV
+"$BIN" resolve "$T/custom.csv" --out "$T/custom.out" --id-column crm:crm_id 2>"$T/custom.err"
+e() { grep "^$1," "$T/custom.out" | head -1 | cut -d, -f2; }
+check "custom kind links (exact rule keeps case)" bash -c "[ '$(e r1)' != '$(e r2)' ]"
+check "repeated record_id unites identifiers" bash -c "[ '$(e r3)' = '$(e r4)' ] && [ \$(grep -c '^r3,' '$T/custom.out') -eq 2 ]"
+check "summary counts repeated rows and ignored columns" bash -c "grep -q '1 rows repeated' '$T/custom.err' && grep -q 'ignored columns: note' '$T/custom.err'"
+echo '{"custom_kinds": [{"name": "crm_id", "rule": "token"}]}' > "$T/token.json"
+"$BIN" resolve "$T/custom.csv" --out "$T/custom2.out" --id-column crm:crm_id --config "$T/token.json" --quiet
+check "config declares the custom kind's rule" bash -c "[ \$(grep '^r1,' '$T/custom2.out' | cut -d, -f2) = \$(grep '^r2,' '$T/custom2.out' | cut -d, -f2) ]"
+
+# Malformed input: an error naming the line, exit 1, no output file.
+printf 'record_id,email\nr1,a@b.com\nr2,x,extra\n' > "$T/fields.csv"
+must_fail "wrong field count names the line" "line 3: expected 2 fields, found 3" "$BIN" resolve "$T/fields.csv" --out "$T/fields.out"
+check "no output after an error" test ! -e "$T/fields.out"
+printf 'record_id,email\nr1,"open\n' > "$T/quote.csv"
+must_fail "unterminated quote names the line" "line 2: unterminated" "$BIN" resolve "$T/quote.csv" --out "$T/quote.out"
+printf 'id,email\nr1,a@b.com\n' > "$T/noid.csv"
+must_fail "missing record_id column" "no record_id column" "$BIN" resolve "$T/noid.csv" --out "$T/noid.out"
+printf 'record_id,email\n,a@b.com\n' > "$T/emptykey.csv"
+must_fail "empty record_id names the line" "line 2: record key is empty" "$BIN" resolve "$T/emptykey.csv" --out "$T/e.out"
+printf 'record_id,email\nr\xff,a@b.com\n' > "$T/utf8.csv"
+must_fail "invalid UTF-8 record_id names the line" "line 2: record key is not valid UTF-8" "$BIN" resolve "$T/utf8.csv" --out "$T/u.out"
+: > "$T/empty.csv"
+must_fail "empty input" "header row is required" "$BIN" resolve "$T/empty.csv" --out "$T/empty.out"
+must_fail "missing input file" "cannot open" "$BIN" resolve "$T/none.csv" --out "$T/none.out"
+echo '{"generic": {"treshold": {}}}' > "$T/typo.json"
+must_fail "unknown config key" 'unknown key "generic.treshold"' "$BIN" resolve "$T/a.csv" --out "$T/x.out" --config "$T/typo.json"
+echo '{"entity_limits": {"loyalty": 1}}' > "$T/kind.json"
+must_fail "unknown kind in config" 'unknown kind "loyalty"' "$BIN" resolve "$T/a.csv" --out "$T/x.out" --config "$T/kind.json"
+must_fail "bad --id-column" "expected NAME:KIND" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --id-column email
+
+# Invalid values never fail a record: NUL bytes, invalid UTF-8, junk.
+printf 'record_id,email,phone\nr1,a\x00b@x.com,555\nr2,\xc3\x28@x.com,5551234567\nr3,,+1 555 123 4567\n' > "$T/junk.csv"
+"$BIN" resolve "$T/junk.csv" --out "$T/junk.out" --stats "$T/junk.json" 2>/dev/null
+check "invalid values are counted, records kept" bash -c "grep -q '\"invalid\": 3' '$T/junk.json' && [ \$(wc -l < '$T/junk.out') -eq 4 ]"
+check "valid phones still link" bash -c "[ \$(grep '^r2,' '$T/junk.out' | cut -d, -f2) = \$(grep '^r3,' '$T/junk.out' | cut -d, -f2) ]"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
