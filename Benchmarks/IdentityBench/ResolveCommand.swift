@@ -59,22 +59,21 @@ struct ResolveCommand: ParsableCommand {
         let width = layout.width
         while try csv.next() {
             let line = csv.rowLine
-            do {
-                let record = try csv.withRow { (row) throws(IDRError) -> Int in
-                    guard row.count == width else {
-                        throw IDRError(.corruptData, "expected \(width) fields, found \(row.count)")
-                    }
-                    var n = 0
-                    for (column, kind) in layout.identifiers {
-                        let value = row[column]
-                        if value.count > 0 {
-                            scratch[n] = RawIdentifier(kind: kind, value: value)
-                            n += 1
-                        }
-                    }
-                    return try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
-                                            identifiers: UnsafeBufferPointer(start: scratch, count: n))
+            let row = csv.currentRow
+            do throws(IDRError) {
+                guard row.count == width else {
+                    throw IDRError(.corruptData, "expected \(width) fields, found \(row.count)")
                 }
+                var n = 0
+                for (column, kind) in layout.identifiers {
+                    let value = row[column]
+                    if value.count > 0 {
+                        scratch[n] = RawIdentifier(kind: kind, value: value)
+                        n += 1
+                    }
+                }
+                let record = try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
+                                              identifiers: UnsafeBufferPointer(start: scratch, count: n))
                 rowRecords.append(UInt32(record))
             } catch {
                 throw IDRError(error.code, "\(input) line \(line): \(error.message)")

@@ -16,10 +16,15 @@ public struct CSVReader: ~Copyable {
     private var atEOF = false
     private var started = false
 
-    /// The current row's unescaped bytes, fields back to back.
-    private var row: [UInt8] = []
+    /// The current row's unescaped bytes, fields back to back (`rowCount` used of `rowCapacity`).
+    /// Managed by hand so that a ``CSVRow`` can point into it until the next call to ``next()``.
+    private var row: UnsafeMutablePointer<UInt8>
+    private var rowCount = 0
+    private var rowCapacity = 4096
     /// End offset in `row` of each field of the current row.
-    private var ends: [Int] = []
+    private var ends: UnsafeMutablePointer<Int>
+    private var endsCount = 0
+    private var endsCapacity = 64
     /// Largest allowed field, in bytes.
     public let maxFieldLength: Int
     /// 1-based line on which the current row starts.
@@ -31,42 +36,32 @@ public struct CSVReader: ~Copyable {
         self.input = input
         self.maxFieldLength = maxFieldLength
         buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
+        row = .allocate(capacity: rowCapacity)
+        ends = .allocate(capacity: endsCapacity)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        row.deallocate()
+        ends.deallocate()
+    }
 
     /// Bytes consumed from the input so far.
     public var bytesRead: Int { input.bytesRead }
 
     /// Number of fields in the current row.
-    public var fieldCount: Int { ends.count }
+    public var fieldCount: Int { endsCount }
 
-    /// Calls `body` with field `i` of the current row.
+    /// The current row. It points into the reader's buffers: use it before the next call to
+    /// ``next()`` and not after the reader is gone.
     @inline(__always)
-    public func withField<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws(IDRError) -> R) throws(IDRError) -> R {
-        let start = i == 0 ? 0 : ends[i - 1]
-        let end = ends[i]
-        let result: Result<R, IDRError> = row.withUnsafeBytes { all in
-            Result { () throws(IDRError) -> R in try body(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
-        }
-        return try result.get()
-    }
-
-    /// Calls `body` with a view of every field of the current row; the view is valid only
-    /// inside `body`.
-    public func withRow<R>(_ body: (CSVRow) throws(IDRError) -> R) throws(IDRError) -> R {
-        let result: Result<R, IDRError> = row.withUnsafeBytes { bytes in
-            ends.withUnsafeBufferPointer { e in
-                Result { () throws(IDRError) -> R in try body(CSVRow(bytes: bytes, ends: e)) }
-            }
-        }
-        return try result.get()
+    public var currentRow: CSVRow {
+        CSVRow(bytes: row, ends: UnsafePointer(ends), count: endsCount)
     }
 
     /// Field `i` of the current row as a string (invalid UTF-8 is repaired with U+FFFD).
     public func field(_ i: Int) -> String {
-        let start = i == 0 ? 0 : ends[i - 1]
-        return String(decoding: row[start..<ends[i]], as: UTF8.self)
+        String(decoding: currentRow[i], as: UTF8.self)
     }
 
     /// Reads the next row; returns `false` at end of input.
@@ -81,13 +76,13 @@ public struct CSVReader: ~Copyable {
             }
         }
         while true {
-            row.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
+            rowCount = 0
+            endsCount = 0
             guard try peek() != nil else { return false }
             rowLine = line
             try parseRow()
             // A blank line is one empty unquoted field: skip it.
-            if ends.count == 1, ends[0] == 0, !lastRowHadQuotes { continue }
+            if endsCount == 1, ends[0] == 0, !lastRowHadQuotes { continue }
             return true
         }
     }
@@ -113,7 +108,7 @@ public struct CSVReader: ~Copyable {
     private mutating func parseRow() throws(IDRError) {
         lastRowHadQuotes = false
         while true {
-            let fieldStart = row.count
+            let fieldStart = rowCount
             let quoted = try peek() == 0x22
             var terminatedBy: UInt8?  // 0x2C comma, 0x0A newline, nil EOF
             if quoted {
@@ -123,7 +118,7 @@ public struct CSVReader: ~Copyable {
             } else {
                 terminatedBy = try parseUnquoted(fieldStart: fieldStart)
             }
-            ends.append(row.count)
+            appendEnd(rowCount)
             if terminatedBy != 0x2C { return }
         }
     }
@@ -144,14 +139,14 @@ public struct CSVReader: ~Copyable {
                 if b == 0x2C || b == 0x0A { stop = b; break }
                 i += 1
             }
-            row.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position..<i]))
+            appendBytes(buffer.baseAddress! + position, i - position)
             position = i
             try checkLength(fieldStart)
             if stop != 0 {
                 position += 1
                 if stop == 0x0A {
                     line += 1
-                    if row.count > fieldStart, row[row.count - 1] == 0x0D { row.removeLast() }
+                    if rowCount > fieldStart, row[rowCount - 1] == 0x0D { rowCount -= 1 }
                 }
                 return stop
             }
@@ -168,7 +163,7 @@ public struct CSVReader: ~Copyable {
             if b == 0x22 {
                 let after = try peek()
                 if after == 0x22 {
-                    row.append(0x22)
+                    appendByte(0x22)
                     position += 1
                     continue
                 }
@@ -194,31 +189,68 @@ public struct CSVReader: ~Copyable {
                 }
             }
             if b == 0x0A { line += 1 }
-            row.append(b)
-            if row.count - fieldStart > maxFieldLength { try checkLength(fieldStart) }
+            appendByte(b)
+            if rowCount - fieldStart > maxFieldLength { try checkLength(fieldStart) }
         }
     }
 
     @inline(__always)
+    private mutating func appendBytes(_ p: UnsafeRawPointer, _ n: Int) {
+        if rowCount + n > rowCapacity { growRow(rowCount + n) }
+        (row + rowCount).update(from: p.assumingMemoryBound(to: UInt8.self), count: n)
+        rowCount += n
+    }
+
+    @inline(__always)
+    private mutating func appendByte(_ b: UInt8) {
+        if rowCount == rowCapacity { growRow(rowCount + 1) }
+        row[rowCount] = b
+        rowCount += 1
+    }
+
+    @inline(never)
+    private mutating func growRow(_ needed: Int) {
+        var capacity = rowCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        fresh.update(from: row, count: rowCount)
+        row.deallocate()
+        row = fresh
+        rowCapacity = capacity
+    }
+
+    @inline(__always)
+    private mutating func appendEnd(_ end: Int) {
+        if endsCount == endsCapacity {
+            let fresh = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
+            fresh.update(from: ends, count: endsCount)
+            ends.deallocate()
+            ends = fresh
+            endsCapacity *= 2
+        }
+        ends[endsCount] = end
+        endsCount += 1
+    }
+
+    @inline(__always)
     private func checkLength(_ fieldStart: Int) throws(IDRError) {
-        if row.count - fieldStart > maxFieldLength {
+        if rowCount - fieldStart > maxFieldLength {
             throw IDRError(.limitExceeded, "line \(rowLine): field longer than \(maxFieldLength) bytes")
         }
     }
 }
 
-/// The fields of one CSV row, as byte ranges of one buffer.
+/// The fields of one CSV row, as byte ranges of the reader's row buffer.
 public struct CSVRow {
-    let bytes: UnsafeRawBufferPointer
-    let ends: UnsafeBufferPointer<Int>
-
+    let bytes: UnsafeMutablePointer<UInt8>
+    let ends: UnsafePointer<Int>
     /// Number of fields.
-    public var count: Int { ends.count }
+    public let count: Int
 
     /// Field `i`'s unescaped bytes.
     @inline(__always)
     public subscript(_ i: Int) -> UnsafeRawBufferPointer {
         let start = i == 0 ? 0 : ends[i &- 1]
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<ends[i]])
+        return UnsafeRawBufferPointer(start: bytes + start, count: ends[i] &- start)
     }
 }
