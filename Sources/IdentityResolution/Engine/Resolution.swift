@@ -37,8 +37,8 @@ public struct GenericValue: Sendable, Equatable {
     public var value: String
     /// How many distinct records carry it.
     public var records: Int
-    /// How many otherwise-separate customers it would join: among the base components of its
-    /// records, the largest number that hold a value of one same kind.
+    /// How many customers it would join: over the distinguishing kinds, the largest number of
+    /// distinct values of one kind on its records (itself and placeholders not counted).
     public var customers: Int
     /// The threshold it exceeded.
     public var threshold: Int

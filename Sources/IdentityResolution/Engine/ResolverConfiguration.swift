@@ -22,10 +22,11 @@ public struct ResolverConfiguration: Sendable {
 
     /// Apply the generic-value guard. Default on.
     public var genericGuard = true
-    /// Per built-in kind: how many otherwise-separate customers one value may join before it
-    /// is generic and links none of them. 0 turns the guard off for that kind.
+    /// Per built-in kind, the threshold `T`: a value is generic (links nothing) when more than
+    /// `T` records carry it and they hold more than `T` distinct values of one distinguishing
+    /// kind. 0 turns the guard off for that kind.
     public var genericThresholds: [IdentifierKind: Int] = ResolverConfiguration.defaultGenericThresholds
-    /// The kinds whose values tell customers apart when the generic guard counts them: a person
+    /// The kinds whose distinct values the generic guard counts as different customers: a person
     /// rarely has more than one or two of each. Device IDs and card tokens are left out by default
     /// because one person collects many. Custom kinds choose with
     /// ``CustomKind/distinguishesCustomers``.

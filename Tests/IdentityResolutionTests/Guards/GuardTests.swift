@@ -137,7 +137,7 @@ struct GenericValueTests {
     }
 
     /// One person's email, device and card, joined only through her phone, are one customer
-    /// (one component per kind), even at a phone threshold of 1.
+    /// (one distinct value of each distinguishing kind), even at a phone threshold of 1.
     @Test func oneCustomerAcrossKindsStillLinks() throws {
         var c = ResolverConfiguration()
         c.genericThresholds[.phone] = 1
