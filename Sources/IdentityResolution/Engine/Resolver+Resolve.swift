@@ -33,7 +33,7 @@ extension Resolver {
         }
         var uf = UnionFind(count: n)
         var refused: [RefusedLink] = []
-        if entityLimitsActive {
+        if kinds.entityLimitsActive {
             refused = linkWithLimits(&uf, flags: flags)
         } else {
             linkAll(&uf, flags: flags)
@@ -43,8 +43,6 @@ extension Resolver {
                                refused: refused.count)
         return Resolution(entityIDs: ids, statistics: stats, genericValues: generic, refusedLinks: refused)
     }
-
-    var entityLimitsActive: Bool { kinds.contains { $0.registered && $0.entityLimit > 0 } }
 
     /// Flags generic values; returns them sorted by kind, then value bytes.
     private func markGeneric(_ flags: inout [UInt8]) -> [GenericValue] {

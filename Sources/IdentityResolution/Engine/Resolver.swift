@@ -21,7 +21,7 @@ public final class Resolver {
     public let normalizer: Normalizer
 
     @exclusivity(unchecked)
-    package var kinds: [KindInfo]
+    package var kinds: KindRegistry
     @exclusivity(unchecked)
     package var records: InternTable
     @exclusivity(unchecked)
@@ -39,7 +39,6 @@ public final class Resolver {
     package var occurrenceRecord: [UInt32] = []
     @exclusivity(unchecked)
     package var occurrenceValue: [UInt32] = []
-    package var placeholders: PlaceholderGuard
     // Stored properties above are `@exclusivity(unchecked)`: the resolver is single-threaded
     // by contract and no method re-enters another, while the dynamic checks cost ~4% of ingest
     // (perf, 1M generated records).
@@ -48,16 +47,6 @@ public final class Resolver {
 
     private let scratch: UnsafeMutablePointer<UInt8>
     private let scratchCapacity: Int
-
-    /// Per-kind settings, indexed by the kind's raw value.
-    package struct KindInfo: Sendable {
-        var registered = false
-        var rule = NormalizationRule.exact
-        var name = ""
-        var genericThreshold = 0
-        var entityLimit = 0
-        var distinguishesCustomers = false
-    }
 
     /// Running counts of what was added (occurrences, not distinct values).
     package struct Counters: Sendable {
@@ -84,33 +73,16 @@ public final class Resolver {
 
     /// Creates a resolver whose tables hash with `hasher` (tests force collisions with it).
     package init(configuration c: ResolverConfiguration, hasher: KeyHasher, expectedRecords: Int = 1024) throws(IDRError) {
-        try c.validate()
+        kinds = try KindRegistry(configuration: c, hasher: hasher)
         configuration = c
-        normalizer = Normalizer(configuration: c)
+        normalizer = kinds.normalizer
         scratchCapacity = c.limits.maxValueLength + Normalizer.outputSlack
         scratch = .allocate(capacity: scratchCapacity)
         records = InternTable(hasher: hasher, capacity: expectedRecords)
         values = InternTable(hasher: hasher, capacity: expectedRecords * 2)
         sources = InternTable(hasher: hasher, capacity: 16)
-        kinds = Array(repeating: KindInfo(), count: Int(IdentifierKind.firstCustomRawValue))
         counters = Counters()
         counters.grow(to: kinds.count)
-        for kind in IdentifierKind.builtIn {
-            kinds[Int(kind.rawValue)] = KindInfo(
-                registered: true, rule: NormalizationRule.builtIn(for: kind)!, name: kind.builtInName!,
-                genericThreshold: c.genericThresholds[kind] ?? ResolverConfiguration.defaultGenericThresholds[kind]!,
-                entityLimit: c.entityLimits[kind] ?? 0, distinguishesCustomers: c.distinguishingKinds.contains(kind))
-        }
-        // Every stored property is set before anything below can throw, so a throw runs deinit,
-        // which frees the scratch buffer exactly once.
-        placeholders = PlaceholderGuard(hasher: hasher)
-        for custom in c.customKinds {
-            _ = try registerKind(named: custom.name, rule: custom.rule, genericThreshold: custom.genericThreshold,
-                                 entityLimit: custom.entityLimit, distinguishesCustomers: custom.distinguishesCustomers)
-        }
-        // User placeholders may name custom kinds: build the guard once every kind is known.
-        placeholders = try PlaceholderGuard(kinds: registeredKinds.map { ($0.rawValue, kinds[Int($0.rawValue)].rule) },
-                                            configuration: c, normalizer: normalizer, hasher: hasher)
     }
 
     deinit { scratch.deallocate() }
@@ -236,7 +208,7 @@ extension Resolver {
             let (v, inserted) = try values.intern(tag: kind, scratch, n)
             if inserted {
                 valueIsPlaceholder.append(
-                    placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
+                    kinds.placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
             }
             if valueIsPlaceholder[Int(v)] { counters.placeholders[k] &+= 1 }
             occurrenceRecord.append(record)
