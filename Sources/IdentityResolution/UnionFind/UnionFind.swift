@@ -53,4 +53,20 @@ package struct UnionFind: Sendable {
     /// The size of the set whose root is `root`.
     @inlinable
     package func setSize(ofRoot root: UInt32) -> Int { Int(size[Int(root)]) }
+
+    /// Adds a singleton; returns its index.
+    @discardableResult
+    package mutating func append() -> UInt32 {
+        let x = UInt32(parent.count)
+        parent.append(x)
+        size.append(1)
+        return x
+    }
+
+    /// Makes `x` a singleton again. Only sound when every member of `x`'s old set is reset too
+    /// (nothing outside the set points into it).
+    package mutating func reset(_ x: UInt32) {
+        parent[Int(x)] = x
+        size[Int(x)] = 1
+    }
 }

@@ -1,0 +1,202 @@
+extension Engine {
+    /// Adds a record, or replaces the identifiers of the record with this key (upsert), and
+    /// returns its entity ID. Re-adding identical content changes nothing.
+    ///
+    /// Invalid values are dropped (as in ``Resolver``). The call is atomic: if it throws,
+    /// nothing changed.
+    ///
+    /// - Throws: `invalidArgument`, `invalidUTF8`, `limitExceeded`, `unknownKind` as
+    ///   ``Resolver/add(recordKey:source:identifiers:)``.
+    @discardableResult
+    public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
+        let limits = configuration.limits
+        guard key.count > 0, let keyBase = key.baseAddress else {
+            throw IDRError(.invalidArgument, "record key is empty")
+        }
+        guard key.count <= limits.maxRecordKeyLength else {
+            throw IDRError(.limitExceeded, "record key of \(key.count) bytes exceeds maxRecordKeyLength \(limits.maxRecordKeyLength)")
+        }
+        guard isValidUTF8(keyBase.assumingMemoryBound(to: UInt8.self), key.count) else {
+            throw IDRError(.invalidUTF8, "record key is not valid UTF-8")
+        }
+        guard identifiers.count <= limits.maxIdentifiersPerRecord else {
+            throw IDRError(.limitExceeded, "\(identifiers.count) identifiers exceed maxIdentifiersPerRecord \(limits.maxIdentifiersPerRecord)")
+        }
+        for id in identifiers where kinds.info(id.kind) == nil {
+            throw IDRError(.unknownKind, "identifier kind \(id.kind.rawValue) is not registered")
+        }
+        let existing = records.find(tag: 0, keyBase, key.count)
+        if existing == nil || !recordAlive[Int(existing!)], recordCount >= limits.maxRecords {
+            throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
+        }
+        // Normalize and intern every value first: nothing below can fail.
+        var valueSet: [UInt32] = []
+        valueSet.reserveCapacity(identifiers.count)
+        for id in identifiers {
+            let rule = kinds[Int(id.kind.rawValue)].rule
+            guard case .valid(let n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch) else { continue }
+            let (v, inserted) = try values.intern(tag: id.kind.rawValue, scratch, n)
+            if inserted {
+                valueIsPlaceholder.append(kinds.placeholders.isPlaceholder(
+                    kind: id.kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
+                valueGeneric.append(false)
+                valueDegree.append(0)
+                valueHead.append(Engine.none)
+                valueStamp.append(0)
+            }
+            valueSet.append(v)
+        }
+        valueSet.sort()
+        valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
+
+        let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
+        let r = Int(index)
+        if inserted {
+            recordAlive.append(false)
+            recordSeq.append(0)
+            recordOccurrences.append([])
+            uf.append()
+            rootEntity.append(Engine.none)
+            recordStamp.append(0)
+        }
+        if recordAlive[r] {
+            let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
+            if current == valueSet { return currentEntity(ofRecord: r) }
+            // Upsert: the record keeps its age; its old identifiers go, the new ones come.
+            let age = recordSeq[r]
+            detach(record: r)
+            attach(record: r, values: valueSet, seq: age)
+        } else {
+            sequence += 1
+            attach(record: r, values: valueSet, seq: sequence)
+        }
+        return currentEntity(ofRecord: r)
+    }
+
+    /// Adds a record given as Swift strings (upsert); returns its entity ID.
+    @discardableResult
+    public func add(key: String, identifiers: [Identifier]) throws(IDRError) -> UInt64 {
+        var bytes: [UInt8] = Array(key.utf8)
+        let keyCount = bytes.count
+        var ranges: [Range<Int>] = []
+        for id in identifiers {
+            let start = bytes.count
+            bytes.append(contentsOf: id.value.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        let result: Result<UInt64, IDRError> = bytes.withUnsafeBytes { all in
+            let raws = identifiers.indices.map {
+                RawIdentifier(kind: identifiers[$0].kind, value: UnsafeRawBufferPointer(rebasing: all[ranges[$0]]))
+            }
+            return raws.withUnsafeBufferPointer { ids in
+                Result { () throws(IDRError) -> UInt64 in
+                    try add(recordKey: UnsafeRawBufferPointer(rebasing: all[0..<keyCount]), identifiers: ids)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Removes the record with this key; its entity splits if it held it together.
+    ///
+    /// - Returns: whether the record was in the engine.
+    @discardableResult
+    public func remove(key: String) -> Bool {
+        guard let r = recordIndex(key), recordAlive[r] else { return false }
+        detach(record: r)
+        return true
+    }
+
+    func currentEntity(ofRecord r: Int) -> UInt64 {
+        entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
+    }
+
+    /// Brings a record (not alive, a singleton) to life with `values`.
+    private func attach(record r: Int, values valueSet: [UInt32], seq: UInt64) {
+        recordAlive[r] = true
+        recordSeq[r] = seq
+        recordCount += 1
+        uf.reset(UInt32(r))
+        var nodes: [UInt32] = []
+        nodes.reserveCapacity(valueSet.count)
+        for v in valueSet { nodes.append(link(record: UInt32(r), value: v)) }
+        recordOccurrences[r] = nodes
+        // The generic rule is monotone under adds: only this record's values can flip, and only
+        // from linking to generic.
+        var flipped: [Int] = []
+        for v in valueSet where links(Int(v)) && isGenericNow(Int(v)) {
+            valueGeneric[Int(v)] = true
+            flipped.append(Int(v))
+        }
+        if flipped.isEmpty {
+            joinComponents(record: r)
+        } else {
+            var seeds: [UInt32] = [UInt32(r)]
+            for v in flipped { forEachRecord(of: v) { seeds.append($0) } }
+            rootEntity[r] = Engine.none
+            recompute(seeds: seeds, detached: [])
+        }
+    }
+
+    /// Takes a live record out: unlinks its identifiers and re-splits what it held together.
+    private func detach(record r: Int) {
+        // Records that shared a linking value with r: every piece of r's old entity holds one.
+        var seeds: [UInt32] = []
+        let old = recordOccurrences[r]
+        for node in old {
+            let v = Int(occValue[Int(node)])
+            let wasLinking = links(v)
+            unlink(node)
+            if wasLinking {
+                forEachRecord(of: v) { seeds.append($0) }
+            } else if valueGeneric[v], !isGenericNow(v) {
+                // Fewer records can make a generic value linkable again: its records join.
+                valueGeneric[v] = false
+                forEachRecord(of: v) { seeds.append($0) }
+            }
+        }
+        recordOccurrences[r] = []
+        recordAlive[r] = false
+        recordCount -= 1
+        recompute(seeds: seeds, detached: [UInt32(r)])
+    }
+
+    /// Puts an occurrence node at the head of `v`'s record list.
+    private func link(record r: UInt32, value v: UInt32) -> UInt32 {
+        let node: UInt32
+        if let free = freeOccurrences.popLast() {
+            node = free
+            occRecord[Int(node)] = r
+            occValue[Int(node)] = v
+        } else {
+            node = UInt32(occRecord.count)
+            occRecord.append(r); occValue.append(v); occNext.append(Engine.none); occPrev.append(Engine.none)
+        }
+        let head = valueHead[Int(v)]
+        occNext[Int(node)] = head
+        occPrev[Int(node)] = Engine.none
+        if head != Engine.none { occPrev[Int(head)] = node }
+        valueHead[Int(v)] = node
+        valueDegree[Int(v)] += 1
+        return node
+    }
+
+    private func unlink(_ node: UInt32) {
+        let v = Int(occValue[Int(node)])
+        let next = occNext[Int(node)], prev = occPrev[Int(node)]
+        if prev != Engine.none { occNext[Int(prev)] = next } else { valueHead[v] = next }
+        if next != Engine.none { occPrev[Int(next)] = prev }
+        valueDegree[v] -= 1
+        freeOccurrences.append(node)
+    }
+
+    /// Calls `body` with each record holding `v`.
+    @inline(__always)
+    func forEachRecord(of v: Int, _ body: (UInt32) -> Void) {
+        var o = valueHead[v]
+        while o != Engine.none {
+            body(occRecord[Int(o)])
+            o = occNext[Int(o)]
+        }
+    }
+}

@@ -1,0 +1,153 @@
+extension Engine {
+    /// Starts a traversal: afterwards `recordStamp[x] == epoch` marks visited records.
+    private func nextEpoch() {
+        if epoch == UInt32.max {
+            for i in recordStamp.indices { recordStamp[i] = 0 }
+            for i in valueStamp.indices { valueStamp[i] = 0 }
+            epoch = 0
+        }
+        epoch += 1
+    }
+
+    /// Records reachable from `start` through linking values (its entity), in visit order.
+    func component(from start: UInt32) -> [UInt32] {
+        nextEpoch()
+        return collect(from: start)
+    }
+
+    /// Breadth-first through linking values from `start` within the current epoch.
+    private func collect(from start: UInt32) -> [UInt32] {
+        var out: [UInt32] = [start]
+        recordStamp[Int(start)] = epoch
+        var i = 0
+        while i < out.count {
+            let x = Int(out[i])
+            i += 1
+            for node in recordOccurrences[x] {
+                let v = Int(occValue[Int(node)])
+                guard links(v), valueStamp[v] != epoch else { continue }
+                valueStamp[v] = epoch
+                forEachRecord(of: v) { y in
+                    if recordStamp[Int(y)] != epoch {
+                        recordStamp[Int(y)] = epoch
+                        out.append(y)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Fast path of an add: `r` (a fresh singleton, none of whose values changed status) joins
+    /// the entities of its linking values.
+    func joinComponents(record r: Int) {
+        var roots: [UInt32] = []
+        for node in recordOccurrences[r] {
+            let v = Int(occValue[Int(node)])
+            guard links(v) else { continue }
+            // A linking value's records are all in one entity: any other record names it.
+            var o = valueHead[v]
+            while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
+            guard o != Engine.none else { continue }
+            let root = uf.find(occRecord[Int(o)])
+            if !roots.contains(root) { roots.append(root) }
+        }
+        guard !roots.isEmpty else {
+            let slot = newEntity(createdBy: r)
+            rootEntity[r] = slot
+            entityAnchor[Int(slot)] = UInt32(r)
+            return
+        }
+        let slots = roots.map { rootEntity[Int($0)] }
+        let survivor = slots.min { entityCreated[Int($0)] < entityCreated[Int($1)] }!
+        for s in slots where s != survivor { absorb(s, into: survivor) }
+        var root = UInt32(r)
+        for other in roots { root = uf.union(root, other) ?? uf.find(root) }
+        rootEntity[Int(root)] = survivor
+        entityAnchor[Int(survivor)] = root
+    }
+
+    /// Rebuilds the entities around `seeds` after statuses or records changed, and gives each
+    /// resulting piece its ID. `detached` are records that just left (already unlinked).
+    ///
+    /// Every record of every entity touched is reached from a seed (a split piece always
+    /// holds a seed: the record or value that held it to the rest), so resetting exactly the
+    /// records reached leaves no stale parent pointer behind.
+    func recompute(seeds: [UInt32], detached: [UInt32]) {
+        nextEpoch()
+        var pieces: [[UInt32]] = []
+        for s in seeds where recordAlive[Int(s)] && recordStamp[Int(s)] != epoch {
+            pieces.append(collect(from: s))
+        }
+        // Old entity of every record involved, read before any reset.
+        var oldSlot: [[UInt32]] = pieces.map { piece in piece.map { rootEntity[Int(uf.find($0))] } }
+        let detachedSlots = detached.map { rootEntity[Int(uf.find($0))] }
+        for piece in pieces { for x in piece { uf.reset(x) } }
+        for x in detached {
+            uf.reset(x)
+            rootEntity[Int(x)] = Engine.none
+        }
+        for piece in pieces {
+            for x in piece.dropFirst() { uf.union(piece[0], x) }
+        }
+        // The oldest record of each old entity decides which piece keeps its ID.
+        var oldest: [UInt32: (seq: UInt64, piece: Int)] = [:]
+        for (p, piece) in pieces.enumerated() {
+            for (i, x) in piece.enumerated() {
+                let slot = oldSlot[p][i]
+                guard slot != Engine.none else { continue }
+                let seq = recordSeq[Int(x)]
+                if let o = oldest[slot], o.seq <= seq { continue }
+                oldest[slot] = (seq, p)
+            }
+        }
+        var kept = [[UInt32]](repeating: [], count: pieces.count)
+        for (slot, o) in oldest { kept[o.piece].append(slot) }
+        for (p, piece) in pieces.enumerated() {
+            let slot: UInt32
+            if kept[p].isEmpty {
+                let first = piece.min { recordSeq[Int($0)] < recordSeq[Int($1)] }!
+                slot = newEntity(createdBy: Int(first))
+            } else {
+                slot = kept[p].min { entityCreated[Int($0)] < entityCreated[Int($1)] }!
+                for other in kept[p] where other != slot { absorb(other, into: slot) }
+            }
+            let root = uf.find(piece[0])
+            rootEntity[Int(root)] = slot
+            entityAnchor[Int(slot)] = root
+        }
+        oldSlot.removeAll()
+        // An entity none of whose records remain is gone (no redirect).
+        for slot in detachedSlots where slot != Engine.none && oldest[slot] == nil && entityAlive[Int(slot)] {
+            entityAlive[Int(slot)] = false
+            liveEntities -= 1
+        }
+    }
+
+    /// A new entity created by record `r`: ID = XXH3-64 of its key, re-seeded while taken.
+    func newEntity(createdBy r: Int) -> UInt32 {
+        var seed: UInt64 = 0
+        var id: UInt64
+        repeat {
+            id = records.withBytes(at: r) { XXH3.hash64($0, seed: seed) }
+            seed += 1
+        } while id == 0 || slotOfID[id] != nil
+        let slot = UInt32(entityID.count)
+        sequence += 1
+        entityID.append(id)
+        entityCreated.append(sequence)
+        entityAlive.append(true)
+        entityAnchor.append(UInt32(r))
+        slotOfID[id] = slot
+        liveEntities += 1
+        return slot
+    }
+
+    /// Retires `slot`, redirecting its ID to `survivor`'s.
+    func absorb(_ slot: UInt32, into survivor: UInt32) {
+        guard entityAlive[Int(slot)] else { return }
+        entityAlive[Int(slot)] = false
+        redirects[entityID[Int(slot)]] = entityID[Int(survivor)]
+        liveEntities -= 1
+    }
+}

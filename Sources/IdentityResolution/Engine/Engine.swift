@@ -1,0 +1,169 @@
+/// The online engine: records come and go one at a time, and every answer is current.
+///
+/// ```swift
+/// let engine = try Engine()
+/// let web = try engine.add(key: "web-1", identifiers: [Identifier(.email, "ann@example.org")])
+/// let pos = try engine.add(key: "pos-7", identifiers: [Identifier(.email, "ANN@example.org"),
+///                                                      Identifier(.loyaltyID, "LY-42")])
+/// web == pos                                   // true: the till found the web customer
+/// engine.lookup(.loyaltyID, "ly 42")           // the same entity ID
+/// ```
+///
+/// **Equal to bulk.** After any sequence of adds, upserts and removes, the partition equals what
+/// ``Resolver/resolve()`` gives for the surviving records, guard decisions included: a value that
+/// becomes generic undoes the merges it caused, and one that stops being generic links again.
+///
+/// **Stable IDs.** A new entity's ID is the XXH3-64 of the key of the record that created it
+/// (re-seeded if that ID was ever issued). On a merge the ID of the entity created first
+/// survives and the others redirect to it (``resolve(_:)``). On a split the part holding the
+/// oldest record (first added) keeps the ID; the other parts get new IDs. These IDs depend on
+/// history; the bulk resolver's IDs depend only on the set of records (smallest key). For a
+/// record set added one by one in key order with no removals they coincide on every entity whose
+/// smallest key was added first.
+///
+/// Per-entity limits are not supported yet: an engine with them configured cannot be created.
+/// Not thread-safe: one thread at a time.
+public final class Engine {
+    /// The configuration this engine was created with.
+    public let configuration: ResolverConfiguration
+
+    @exclusivity(unchecked) package var kinds: KindRegistry
+    @exclusivity(unchecked) package var records: InternTable
+    @exclusivity(unchecked) package var values: InternTable
+    @exclusivity(unchecked) package var valueIsPlaceholder: [Bool] = []
+    @exclusivity(unchecked) package var valueGeneric: [Bool] = []
+    @exclusivity(unchecked) package var valueDegree: [UInt32] = []
+    /// First occurrence node of each value's record list, or `none`.
+    @exclusivity(unchecked) package var valueHead: [UInt32] = []
+
+    /// Occurrence nodes: (record, value) with links in the value's doubly-linked list.
+    @exclusivity(unchecked) package var occRecord: [UInt32] = []
+    @exclusivity(unchecked) package var occValue: [UInt32] = []
+    @exclusivity(unchecked) package var occNext: [UInt32] = []
+    @exclusivity(unchecked) package var occPrev: [UInt32] = []
+    @exclusivity(unchecked) package var freeOccurrences: [UInt32] = []
+
+    /// Per record: alive, age (add sequence of its current life) and its occurrence nodes.
+    @exclusivity(unchecked) package var recordAlive: [Bool] = []
+    @exclusivity(unchecked) package var recordSeq: [UInt64] = []
+    @exclusivity(unchecked) package var recordOccurrences: [[UInt32]] = []
+
+    /// The partition; `rootEntity[root]` is the entity slot of a set.
+    @exclusivity(unchecked) package var uf = UnionFind(count: 0)
+    @exclusivity(unchecked) package var rootEntity: [UInt32] = []
+
+    /// Entity slots.
+    @exclusivity(unchecked) package var entityID: [UInt64] = []
+    @exclusivity(unchecked) package var entityCreated: [UInt64] = []
+    @exclusivity(unchecked) package var entityAlive: [Bool] = []
+    /// A record of each live entity (to enumerate members).
+    @exclusivity(unchecked) package var entityAnchor: [UInt32] = []
+    /// Every ID ever issued → its slot.
+    @exclusivity(unchecked) package var slotOfID: [UInt64: UInt32] = [:]
+    /// Absorbed ID → the ID that absorbed it.
+    @exclusivity(unchecked) package var redirects: [UInt64: UInt64] = [:]
+    @exclusivity(unchecked) package var liveEntities = 0
+    @exclusivity(unchecked) package var sequence: UInt64 = 0
+
+    /// Scratch marks for traversals (`stamp == epoch` means visited).
+    @exclusivity(unchecked) package var recordStamp: [UInt32] = []
+    @exclusivity(unchecked) package var valueStamp: [UInt32] = []
+    @exclusivity(unchecked) package var epoch: UInt32 = 0
+
+    let scratch: UnsafeMutablePointer<UInt8>
+    // Stored properties are `@exclusivity(unchecked)`: single-threaded by contract, and no
+    // method re-enters another (same reasoning and measurement as `Resolver`).
+
+    /// "No node / no record."
+    static let none = UInt32.max
+
+    /// Creates an engine.
+    ///
+    /// - Throws: `invalidArgument` for an invalid configuration or one with entity limits
+    ///   (not supported by the online engine yet).
+    public convenience init(configuration: ResolverConfiguration = ResolverConfiguration()) throws(IDRError) {
+        try self.init(configuration: configuration, hasher: KeyHasher())
+    }
+
+    /// Creates an engine whose tables hash with `hasher`.
+    package init(configuration c: ResolverConfiguration, hasher: KeyHasher) throws(IDRError) {
+        kinds = try KindRegistry(configuration: c, hasher: hasher)
+        guard !kinds.entityLimitsActive else {
+            throw IDRError(.invalidArgument, "per-entity limits are not supported by the online engine yet")
+        }
+        configuration = c
+        records = InternTable(hasher: hasher)
+        values = InternTable(hasher: hasher)
+        scratch = .allocate(capacity: c.limits.maxValueLength + Normalizer.outputSlack)
+    }
+
+    deinit { scratch.deallocate() }
+
+    // MARK: Queries
+
+    /// Number of live records.
+    public internal(set) var recordCount = 0
+
+    /// Number of live entities.
+    public var entityCount: Int { liveEntities }
+
+    /// The current entity ID of the record with this key, or `nil` if it is not in the engine.
+    public func entityID(ofKey key: String) -> UInt64? {
+        guard let r = recordIndex(key), recordAlive[r] else { return nil }
+        return entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
+    }
+
+    /// The entity holding this identifier, or `nil` when the value is invalid, unknown, a
+    /// placeholder or generic (it identifies no one).
+    ///
+    /// - Throws: `unknownKind` if the kind is not registered.
+    public func lookup(_ kind: IdentifierKind, _ value: String) throws(IDRError) -> UInt64? {
+        guard let info = kinds.info(kind) else {
+            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
+        }
+        var value = value
+        let outcome = value.withUTF8 { kinds.normalizer.normalize(UnsafeRawBufferPointer($0), rule: info.rule, into: scratch) }
+        guard case .valid(let n) = outcome, let v = values.find(tag: kind.rawValue, scratch, n) else { return nil }
+        let vi = Int(v)
+        guard !valueIsPlaceholder[vi], !valueGeneric[vi], valueHead[vi] != Engine.none else { return nil }
+        let r = occRecord[Int(valueHead[vi])]
+        return entityID[Int(rootEntity[Int(uf.find(r))])]
+    }
+
+    /// The current ID of an entity ID issued earlier: itself while it is live, the ID that
+    /// absorbed it after a merge, or `nil` if its records were all removed.
+    public func resolve(_ id: UInt64) -> UInt64? {
+        var id = id
+        var hops = 0
+        while let next = redirects[id], hops <= slotOfID.count {
+            id = next
+            hops += 1
+        }
+        guard let slot = slotOfID[id], entityAlive[Int(slot)] else { return nil }
+        return id
+    }
+
+    /// The record keys of an entity (after ``resolve(_:)``), sorted bytewise; empty if unknown.
+    public func members(of id: UInt64) -> [String] {
+        guard let current = resolve(id), let slot = slotOfID[current] else { return [] }
+        var keys = component(from: entityAnchor[Int(slot)]).map { records.string(at: Int($0)) }
+        keys.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return keys
+    }
+
+    /// Every live record key with its entity ID (for comparisons and export).
+    public func snapshot() -> [(key: String, entity: UInt64)] {
+        (0..<records.count).filter { recordAlive[$0] }.map { r in
+            (records.string(at: r), entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])])
+        }
+    }
+
+    func recordIndex(_ key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { k in records.find(tag: 0, k.baseAddress, k.count).map { Int($0) } }
+    }
+
+    /// Whether value `v` currently links the records that carry it.
+    @inline(__always)
+    func links(_ v: Int) -> Bool { !valueIsPlaceholder[v] && !valueGeneric[v] }
+}

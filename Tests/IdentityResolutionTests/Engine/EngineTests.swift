@@ -1,0 +1,171 @@
+import Testing
+@testable import IdentityResolution
+
+@Suite("Online engine")
+struct EngineTests {
+    @Test func quickstart() throws {
+        let engine = try Engine()
+        let web = try engine.add(key: "web-1", identifiers: [Identifier(.email, "ann@example.org")])
+        let pos = try engine.add(key: "pos-7", identifiers: [Identifier(.email, "ANN@example.org"), Identifier(.loyaltyID, "LY-42")])
+        #expect(web == pos)
+        #expect(try engine.lookup(.loyaltyID, "ly 42") == web)
+        #expect(try engine.lookup(.email, "nobody@example.org") == nil)
+        #expect(try engine.lookup(.email, "not an email") == nil)
+        #expect(engine.members(of: web) == ["pos-7", "web-1"])
+        #expect(engine.entityCount == 1 && engine.recordCount == 2)
+        #expect(engine.entityID(ofKey: "web-1") == web)
+        #expect(engine.entityID(ofKey: "missing") == nil)
+        #expect(web == XXH3.hash64("web-1"))
+        #expect(throws: IDRError.self) { try engine.lookup(IdentifierKind(rawValue: 77), "x") }
+    }
+
+    @Test func mergeKeepsTheOldestIDAndRedirects() throws {
+        let engine = try Engine()
+        let a = try engine.add(key: "a", identifiers: [Identifier(.email, "a@x.com")])
+        let b = try engine.add(key: "b", identifiers: [Identifier(.phone, "5550100001")])
+        #expect(a != b)
+        let bridge = try engine.add(key: "c", identifiers: [Identifier(.email, "a@x.com"), Identifier(.phone, "5550100001")])
+        #expect(bridge == a)
+        #expect(engine.resolve(b) == a)
+        #expect(engine.resolve(a) == a)
+        #expect(engine.entityCount == 1)
+        // Split: removing the bridge leaves a with its ID; b's side gets a new one.
+        #expect(engine.remove(key: "c"))
+        #expect(engine.entityID(ofKey: "a") == a)
+        let bSide = try #require(engine.entityID(ofKey: "b"))
+        #expect(bSide != a && bSide != b)
+        #expect(engine.entityCount == 2)
+        #expect(!engine.remove(key: "c"))
+        // Removing the last record of an entity retires its ID.
+        #expect(engine.remove(key: "b"))
+        #expect(engine.resolve(bSide) == nil)
+        #expect(engine.entityCount == 1)
+    }
+
+    @Test func splitGivesTheIDToThePartWithTheOldestRecord() throws {
+        let engine = try Engine()
+        let first = try engine.add(key: "z-old", identifiers: [Identifier(.email, "old@x.com")])
+        try engine.add(key: "a-new", identifiers: [Identifier(.email, "new@x.com")])
+        try engine.add(key: "m-bridge", identifiers: [Identifier(.email, "new@x.com"), Identifier(.email, "old@x.com")])
+        #expect(engine.entityID(ofKey: "a-new") == first)
+        // The bridge loses the old email (upsert): the part with "z-old", the oldest record, keeps the ID.
+        try engine.add(key: "m-bridge", identifiers: [Identifier(.email, "new@x.com")])
+        #expect(engine.entityID(ofKey: "z-old") == first)
+        #expect(engine.entityID(ofKey: "a-new") != first)
+        #expect(engine.entityID(ofKey: "a-new") == engine.entityID(ofKey: "m-bridge"))
+    }
+
+    @Test func identicalUpsertChangesNothing() throws {
+        let engine = try Engine()
+        let id = try engine.add(key: "k", identifiers: [Identifier(.email, "a@x.com"), Identifier(.phone, "5550100001")])
+        let again = try engine.add(key: "k", identifiers: [Identifier(.phone, "555-010-0001"), Identifier(.email, " A@x.com")])
+        #expect(id == again)
+        #expect(engine.recordCount == 1 && engine.entityCount == 1)
+    }
+
+    /// A store card: it links until it has seen more distinct customers than its threshold,
+    /// then undoes every merge it alone caused; removing customers makes it link again.
+    @Test func valueBecomingGenericUndoesItsMerges() throws {
+        let engine = try Engine()  // pos_card threshold 4
+        for i in 0..<4 {
+            try engine.add(key: "till-\(i)", identifiers: [Identifier(.posCard, "STORE-1"), Identifier(.email, "c\(i)@m.com")])
+        }
+        #expect(engine.entityCount == 1)
+        try engine.add(key: "till-4", identifiers: [Identifier(.posCard, "STORE-1"), Identifier(.email, "c4@m.com")])
+        #expect(engine.entityCount == 5)
+        #expect(try engine.lookup(.posCard, "store-1") == nil)
+        #expect(engine.remove(key: "till-4"))
+        #expect(engine.entityCount == 1)
+    }
+
+    @Test func badAddsChangeNothing() throws {
+        let engine = try Engine()
+        try engine.add(key: "a", identifiers: [Identifier(.email, "a@x.com")])
+        #expect(throws: IDRError.self) { try engine.add(key: "", identifiers: []) }
+        #expect(throws: IDRError.self) {
+            try engine.add(key: "a", identifiers: [Identifier(.email, "b@x.com"), Identifier(IdentifierKind(rawValue: 99), "v")])
+        }
+        #expect(try engine.lookup(.email, "a@x.com") == engine.entityID(ofKey: "a"))
+        #expect(try engine.lookup(.email, "b@x.com") == nil)
+        var c = ResolverConfiguration()
+        c.entityLimits[.loyaltyID] = 1
+        #expect(throws: IDRError.self) { try Engine(configuration: c) }
+    }
+}
+
+@Suite("Online engine equals bulk")
+struct EngineEqualsBulkTests {
+    /// Random adds, upserts and removes over a small pool of values (so entities merge, split
+    /// and values flip between linking and generic); after every step the engine's partition
+    /// must equal a bulk resolve of the surviving records.
+    @Test(arguments: [1, 2, 3, 4, 5, 6])
+    func randomInterleavings(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        var c = ResolverConfiguration()
+        c.genericThresholds = [.email: 2, .phone: 1, .loyaltyID: 2, .deviceID: 3, .posCard: 2]
+        let engine = try Engine(configuration: c)
+        var model: [String: [Identifier]] = [:]
+        let emails = (0..<8).map { "e\($0)@x.com" } + ["test@test.com"]
+        let phones = (0..<6).map { "555010000\($0)" }
+        let cards = ["CARD-A", "CARD-B", "N/A"]
+        var flips = 0
+        for step in 0..<400 {
+            let key = "k\(Int.random(in: 0..<30, using: &rng))"
+            if Int.random(in: 0..<5, using: &rng) == 0 {
+                _ = engine.remove(key: key)
+                model[key] = nil
+            } else {
+                var ids: [Identifier] = []
+                for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                    switch Int.random(in: 0..<4, using: &rng) {
+                    case 0: ids.append(Identifier(.email, emails.randomElement(using: &rng)!))
+                    case 1: ids.append(Identifier(.phone, phones.randomElement(using: &rng)!))
+                    case 2: ids.append(Identifier(.posCard, cards.randomElement(using: &rng)!))
+                    default: ids.append(Identifier(.loyaltyID, "L\(Int.random(in: 0..<5, using: &rng))"))
+                    }
+                }
+                try engine.add(key: key, identifiers: ids)
+                model[key] = ids
+            }
+            let bulk = try Resolver(configuration: c)
+            for (k, ids) in model.sorted(by: { $0.key < $1.key }) { try bulk.add(key: k, identifiers: ids) }
+            let resolution = bulk.resolve()
+            flips += resolution.statistics.genericValues
+            var expected: [String: UInt64] = [:]
+            for i in 0..<bulk.recordCount { expected[bulk.recordKey(at: i)] = resolution.entityID(ofRecord: i) }
+            let snapshot = engine.snapshot()
+            var actual: [String: UInt64] = [:]
+            for (k, e) in snapshot { actual[k] = e }
+            let same = partition(actual) == partition(expected)
+            #expect(same, "seed \(seed) step \(step)")
+            #expect(engine.recordCount == model.count)
+            #expect(engine.entityCount == Set(actual.values).count)
+            // Every live ID resolves to itself; members agree with the snapshot.
+            for id in Set(actual.values) {
+                #expect(engine.resolve(id) == id)
+                #expect(engine.members(of: id).sorted() == actual.filter { $0.value == id }.map(\.key).sorted())
+            }
+            if !same { break }
+        }
+        #expect(flips > 0, "generic values must occur for this test to mean anything")
+    }
+
+    /// The same records added in any order give the same partition as bulk.
+    @Test(arguments: [7, 8])
+    func anyAddOrder(seed: UInt64) throws {
+        let records = randomRecords(seed: seed, people: 60)
+        var c = ResolverConfiguration()
+        c.genericThresholds[.phone] = 2
+        let expected = try resolveMap(records, configuration: c)
+        var rng = SplitMix64(seed: seed)
+        for _ in 0..<5 {
+            let engine = try Engine(configuration: c)
+            var merged: [String: [Identifier]] = [:]
+            for rec in records { merged[rec.key, default: []] += rec.ids }
+            for key in merged.keys.sorted().shuffled(using: &rng) { try engine.add(key: key, identifiers: merged[key]!) }
+            var actual: [String: UInt64] = [:]
+            for (k, e) in engine.snapshot() { actual[k] = e }
+            #expect(partition(actual) == partition(expected))
+        }
+    }
+}
