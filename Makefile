@@ -7,14 +7,15 @@ RECORDS    ?= 1000000
 SEED       ?= 42
 BENCH      := .build/release/idr-bench
 
-.PHONY: all deps build release run test test-swift test-cli clean
+.PHONY: all deps build release lib lib-static run test test-swift test-cli test-c clean
 
 all: build
 
-# System packages: libxxhash-dev (XXH3). `apt-get update` runs once, only when something is missing.
+# System packages: libxxhash-dev (XXH3); gcc, g++ and valgrind for the C suite.
+# `apt-get update` runs once, only when something is missing.
 deps:
 	@missing=""; \
-	for p in libxxhash-dev; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in libxxhash-dev gcc g++ valgrind binutils; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -26,6 +27,16 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# libidr.so for C and FFI users, linked against the Swift runtime of this toolchain
+# (RUNPATH points at it): .build/release/libidr.so
+lib: deps
+	$(SWIFT) build -c release --product idr
+
+# A self-contained libidr.so (Swift runtime linked in; needs only libc, libstdc++ and libxxhash):
+# .build-static/release/libidr.so
+lib-static: deps
+	$(SWIFT) build -c release --product idr -Xswiftc -static-stdlib --scratch-path .build-static
+
 # The main job on a generated sample: generate, resolve, score against the truth.
 run: release
 	@mkdir -p $(SAMPLE_DIR)
@@ -33,7 +44,7 @@ run: release
 	$(BENCH) resolve $(SAMPLE_DIR)/records.csv --out $(SAMPLE_DIR)/entities.csv --stats $(SAMPLE_DIR)/stats.json
 	$(BENCH) score --truth $(SAMPLE_DIR)/truth.csv --predicted $(SAMPLE_DIR)/entities.csv
 
-test: deps test-swift test-cli
+test: deps test-swift test-cli test-c
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -43,5 +54,12 @@ test-swift:
 test-cli:
 	bash .ci/cli-tests.sh .build/debug/idr-bench
 
+# The C ABI: examples, header checks, test suite under ASan+UBSan and valgrind, readers + writer
+# under ThreadSanitizer (against a libidr.so built with -sanitize=thread), exported symbols.
+test-c:
+	$(SWIFT) build --product idr
+	$(SWIFT) build --product idr -Xswiftc -sanitize=thread --scratch-path .build-tsan
+	bash bindings/c/run-tests.sh .build/debug .build-tsan/debug
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-tsan .build-static

@@ -5,6 +5,8 @@ let package = Package(
     name: "idr",
     products: [
         .library(name: "IdentityResolution", targets: ["IdentityResolution"]),
+        // libidr.so: the C ABI of include/idr.h.
+        .library(name: "idr", type: .dynamic, targets: ["IdentityResolutionCABI"]),
         .executable(name: "idr-bench", targets: ["IdentityBench"]),
     ],
     dependencies: [
@@ -21,6 +23,18 @@ let package = Package(
         .target(
             name: "IdentityResolution",
             dependencies: ["CXXHash"]
+        ),
+        // include/idr.h as a Clang module, so Swift can implement it (`@c @implementation`).
+        .systemLibrary(name: "CIDR", path: "include"),
+        // The C ABI: thin thunks over the core, one file per section of idr.h. No Foundation.
+        // The version script keeps every symbol but `idr_*` out of libidr.so's dynamic table.
+        .target(
+            name: "IdentityResolutionCABI",
+            dependencies: ["IdentityResolution", "CIDR"],
+            exclude: ["exports.map"],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/IdentityResolutionCABI/exports.map"]),
+            ]
         ),
         // Byte-level file formats for bulk work (CSV). No Foundation.
         .target(

@@ -32,13 +32,19 @@ extension Engine {
         // Normalize and intern every value first: nothing below can fail.
         var valueSet: [UInt32] = []
         valueSet.reserveCapacity(identifiers.count)
+        var invalid = 0
         for id in identifiers {
             let rule = kinds[Int(id.kind.rawValue)].rule
-            guard case .valid(let n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch) else { continue }
+            guard case .valid(let n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch) else {
+                invalid += 1
+                continue
+            }
             let (v, inserted) = try values.intern(tag: id.kind.rawValue, scratch, n)
             if inserted {
-                valueIsPlaceholder.append(kinds.placeholders.isPlaceholder(
-                    kind: id.kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
+                let placeholder = kinds.placeholders.isPlaceholder(
+                    kind: id.kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n))
+                valueIsPlaceholder.append(placeholder)
+                if placeholder { placeholderValueCount += 1 }
                 valueGeneric.append(false)
                 valueDegree.append(0)
                 valueHead.append(Engine.none)
@@ -50,6 +56,7 @@ extension Engine {
         valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
 
         let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
+        invalidValueCount += invalid
         let r = Int(index)
         if inserted {
             recordAlive.append(false)
@@ -102,10 +109,29 @@ extension Engine {
     /// - Returns: whether the record was in the engine.
     @discardableResult
     public func remove(key: String) -> Bool {
-        guard let r = recordIndex(key), recordAlive[r] else { return false }
-        detach(record: r)
+        var key = key
+        return key.withUTF8 { remove(recordKey: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Removes the record with this key (UTF-8 bytes); returns whether it was in the engine.
+    @discardableResult
+    public func remove(recordKey key: UnsafeRawBufferPointer) -> Bool {
+        guard let r = records.find(tag: 0, key.baseAddress, key.count), recordAlive[Int(r)] else { return false }
+        detach(record: Int(r))
         return true
     }
+
+    /// Registers a custom kind (see ``Resolver/registerKind(named:rule:genericThreshold:entityLimit:distinguishesCustomers:)``;
+    /// entity limits are not available on the engine).
+    public func registerKind(
+        named name: String, rule: NormalizationRule, genericThreshold: Int? = nil, distinguishesCustomers: Bool = true
+    ) throws(IDRError) -> IdentifierKind {
+        try kinds.register(named: name, rule: rule, genericThreshold: genericThreshold, entityLimit: nil,
+                           distinguishesCustomers: distinguishesCustomers)
+    }
+
+    /// The kind with this name (built-in column name or registered custom name).
+    public func kind(named name: String) -> IdentifierKind? { kinds.kind(named: name) }
 
     func currentEntity(ofRecord r: Int) -> UInt64 {
         entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
@@ -126,6 +152,7 @@ extension Engine {
         var flipped: [Int] = []
         for v in valueSet where links(Int(v)) && isGenericNow(Int(v)) {
             valueGeneric[Int(v)] = true
+            genericValueCount += 1
             flipped.append(Int(v))
         }
         if flipped.isEmpty {
@@ -152,6 +179,7 @@ extension Engine {
             } else if valueGeneric[v], !isGenericNow(v) {
                 // Fewer records can make a generic value linkable again: its records join.
                 valueGeneric[v] = false
+                genericValueCount -= 1
                 forEachRecord(of: v) { seeds.append($0) }
             }
         }

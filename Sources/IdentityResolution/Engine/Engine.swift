@@ -63,6 +63,10 @@ public final class Engine {
     /// Absorbed ID → the ID that absorbed it.
     @exclusivity(unchecked) package var redirects: [UInt64: UInt64] = [:]
     @exclusivity(unchecked) package var liveEntities = 0
+    /// Identifier values dropped as invalid by adds, values now generic, placeholder values.
+    @exclusivity(unchecked) package var invalidValueCount = 0
+    @exclusivity(unchecked) package var genericValueCount = 0
+    @exclusivity(unchecked) package var placeholderValueCount = 0
     @exclusivity(unchecked) package var sequence: UInt64 = 0
 
     /// Scratch marks for traversals (`stamp == epoch` means visited).
@@ -100,6 +104,9 @@ public final class Engine {
     deinit { scratch.deallocate() }
 
     // MARK: Queries
+    //
+    // Every query below only reads: no path compression, no shared scratch, no traversal
+    // marks. Callers that guard writes with a lock may run any number of queries at once.
 
     /// Number of live records.
     public internal(set) var recordCount = 0
@@ -109,8 +116,14 @@ public final class Engine {
 
     /// The current entity ID of the record with this key, or `nil` if it is not in the engine.
     public func entityID(ofKey key: String) -> UInt64? {
-        guard let r = recordIndex(key), recordAlive[r] else { return nil }
-        return entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
+        var key = key
+        return key.withUTF8 { entityID(ofKey: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The current entity ID of the record with this key (UTF-8 bytes), or `nil`.
+    public func entityID(ofKey key: UnsafeRawBufferPointer) -> UInt64? {
+        guard let r = records.find(tag: 0, key.baseAddress, key.count), recordAlive[Int(r)] else { return nil }
+        return entityOfRecord(r)
     }
 
     /// The entity holding this identifier, or `nil` when the value is invalid, unknown, a
@@ -118,16 +131,29 @@ public final class Engine {
     ///
     /// - Throws: `unknownKind` if the kind is not registered.
     public func lookup(_ kind: IdentifierKind, _ value: String) throws(IDRError) -> UInt64? {
+        var value = value
+        let result: Result<UInt64?, IDRError> = value.withUTF8 { bytes in
+            Result { () throws(IDRError) -> UInt64? in try lookup(kind, UnsafeRawBufferPointer(bytes)) }
+        }
+        return try result.get()
+    }
+
+    /// The entity holding this identifier, given as UTF-8 bytes (the `String` form calls this).
+    public func lookup(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer) throws(IDRError) -> UInt64? {
         guard let info = kinds.info(kind) else {
             throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
         }
-        var value = value
-        let outcome = value.withUTF8 { kinds.normalizer.normalize(UnsafeRawBufferPointer($0), rule: info.rule, into: scratch) }
-        guard case .valid(let n) = outcome, let v = values.find(tag: kind.rawValue, scratch, n) else { return nil }
-        let vi = Int(v)
-        guard !valueIsPlaceholder[vi], !valueGeneric[vi], valueHead[vi] != Engine.none else { return nil }
-        let r = occRecord[Int(valueHead[vi])]
-        return entityID[Int(rootEntity[Int(uf.find(r))])]
+        guard value.count <= configuration.limits.maxValueLength + 256 else { return nil }
+        // A buffer of the caller's own: concurrent lookups share nothing.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count + Normalizer.outputSlack) { out in
+            let base = out.baseAddress!
+            guard case .valid(let n) = kinds.normalizer.normalize(value, rule: info.rule, into: base),
+                  let v = values.find(tag: kind.rawValue, base, n)
+            else { return nil }
+            let vi = Int(v)
+            guard !valueIsPlaceholder[vi], !valueGeneric[vi], valueHead[vi] != Engine.none else { return nil }
+            return entityOfRecord(occRecord[Int(valueHead[vi])])
+        }
     }
 
     /// The current ID of an entity ID issued earlier: itself while it is live, the ID that
@@ -146,7 +172,23 @@ public final class Engine {
     /// The record keys of an entity (after ``resolve(_:)``), sorted bytewise; empty if unknown.
     public func members(of id: UInt64) -> [String] {
         guard let current = resolve(id), let slot = slotOfID[current] else { return [] }
-        var keys = component(from: entityAnchor[Int(slot)]).map { records.string(at: Int($0)) }
+        // A visited set of the caller's own, so that concurrent readers share nothing.
+        var seenRecords: Set<UInt32> = [entityAnchor[Int(slot)]]
+        var seenValues: Set<UInt32> = []
+        var queue: [UInt32] = [entityAnchor[Int(slot)]]
+        var i = 0
+        while i < queue.count {
+            let x = Int(queue[i])
+            i += 1
+            for node in recordOccurrences[x] {
+                let v = occValue[Int(node)]
+                guard links(Int(v)), seenValues.insert(v).inserted else { continue }
+                forEachRecord(of: Int(v)) { y in
+                    if seenRecords.insert(y).inserted { queue.append(y) }
+                }
+            }
+        }
+        var keys = queue.map { records.string(at: Int($0)) }
         keys.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         return keys
     }
@@ -154,8 +196,33 @@ public final class Engine {
     /// Every live record key with its entity ID (for comparisons and export).
     public func snapshot() -> [(key: String, entity: UInt64)] {
         (0..<records.count).filter { recordAlive[$0] }.map { r in
-            (records.string(at: r), entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])])
+            (records.string(at: r), entityOfRecord(UInt32(r)))
         }
+    }
+
+    /// Counters of the engine (``EngineStatistics``).
+    public var statistics: EngineStatistics {
+        EngineStatistics(records: recordCount, entities: liveEntities, values: values.count,
+                         genericValues: genericValueCount, placeholderValues: placeholderValueCount,
+                         invalidValues: invalidValueCount)
+    }
+
+    /// Records in the largest entity. O(records), read-only.
+    public func largestEntitySize() -> Int {
+        var size: [UInt32: Int] = [:]
+        var largest = 0
+        for r in 0..<records.count where recordAlive[r] {
+            let root = uf.root(of: UInt32(r))
+            let n = size[root, default: 0] + 1
+            size[root] = n
+            largest = max(largest, n)
+        }
+        return largest
+    }
+
+    @inline(__always)
+    func entityOfRecord(_ r: UInt32) -> UInt64 {
+        entityID[Int(rootEntity[Int(uf.root(of: r))])]
     }
 
     func recordIndex(_ key: String) -> Int? {
@@ -166,4 +233,20 @@ public final class Engine {
     /// Whether value `v` currently links the records that carry it.
     @inline(__always)
     func links(_ v: Int) -> Bool { !valueIsPlaceholder[v] && !valueGeneric[v] }
+}
+
+/// Counters of an ``Engine``.
+public struct EngineStatistics: Sendable, Equatable {
+    /// Live records.
+    public var records: Int
+    /// Live entities.
+    public var entities: Int
+    /// Distinct normalized values ever seen.
+    public var values: Int
+    /// Values that are generic now.
+    public var genericValues: Int
+    /// Distinct values that are placeholders.
+    public var placeholderValues: Int
+    /// Identifier values dropped as invalid by adds so far.
+    public var invalidValues: Int
 }

@@ -29,6 +29,18 @@ package struct UnionFind: Sendable {
         }
     }
 
+    /// The representative of `x`'s set without touching the structure: safe for concurrent
+    /// readers while no writer runs.
+    @inlinable
+    package func root(of x: UInt32) -> UInt32 {
+        var x = Int(x)
+        while true {
+            let up = Int(parent[x])
+            if up == x { return UInt32(x) }
+            x = up
+        }
+    }
+
     /// Unites the sets of `a` and `b`; returns the new root, or `nil` if they were one set.
     @inlinable
     @discardableResult

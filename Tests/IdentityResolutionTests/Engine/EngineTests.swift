@@ -139,6 +139,8 @@ struct EngineEqualsBulkTests {
             let same = partition(actual) == partition(expected)
             #expect(same, "seed \(seed) step \(step)")
             #expect(engine.recordCount == model.count)
+            #expect(engine.statistics.genericValues == resolution.statistics.genericValues)
+            #expect(engine.largestEntitySize() == resolution.statistics.largestEntity)
             #expect(engine.entityCount == Set(actual.values).count)
             // Every live ID resolves to itself; members agree with the snapshot.
             for id in Set(actual.values) {

@@ -1,0 +1,82 @@
+import CIDR
+import IdentityResolution
+
+/// Bytes a C caller passed as (pointer, length), checked: NULL is allowed only with length 0,
+/// and a length that does not fit in `Int` (a huge `size_t`) is rejected.
+@inline(__always)
+func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> UnsafeRawBufferPointer? {
+    guard n >= 0 else { return nil }
+    if n == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    guard let p else { return nil }
+    return UnsafeRawBufferPointer(start: p, count: n)
+}
+
+/// Converts C options to a configuration, checking every field.
+func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRError> {
+    guard o.version == UInt32(IDR_OPTIONS_VERSION) else {
+        return .failure(IDRError(.init(rawValue: -11), "options version \(o.version) is not \(IDR_OPTIONS_VERSION)"))
+    }
+    var c = ResolverConfiguration()
+    let known = UInt32(IDR_FLAG_EMAIL_DROP_PLUS_TAG | IDR_FLAG_EMAIL_GMAIL_DOTS | IDR_FLAG_NO_BUILTIN_PLACEHOLDERS
+                       | IDR_FLAG_NO_GENERIC_GUARD)
+    guard o.flags & ~known == 0 else {
+        return .failure(IDRError(.invalidArgument, "unknown option flags 0x\(String(o.flags & ~known, radix: 16))"))
+    }
+    c.emailDropPlusTag = o.flags & UInt32(IDR_FLAG_EMAIL_DROP_PLUS_TAG) != 0
+    c.emailGmailDots = o.flags & UInt32(IDR_FLAG_EMAIL_GMAIL_DOTS) != 0
+    c.builtInPlaceholders = o.flags & UInt32(IDR_FLAG_NO_BUILTIN_PLACEHOLDERS) == 0
+    c.genericGuard = o.flags & UInt32(IDR_FLAG_NO_GENERIC_GUARD) == 0
+    c.defaultCountryCode = Int(o.default_country_code)
+    switch o.phone_trunk_prefix {
+    case IDR_TRUNK_AUTO: c.phoneTrunkPrefix = .automatic
+    case IDR_TRUNK_NONE: c.phoneTrunkPrefix = .none
+    case 0...9: c.phoneTrunkPrefix = .digit(UInt8(o.phone_trunk_prefix))
+    default:
+        return .failure(IDRError(.invalidArgument, "phone_trunk_prefix \(o.phone_trunk_prefix) is not IDR_TRUNK_AUTO, IDR_TRUNK_NONE or 0..9"))
+    }
+    withUnsafeBytes(of: o.generic_threshold) { raw in
+        let t = raw.bindMemory(to: UInt32.self)
+        for kind in IdentifierKind.builtIn { c.genericThresholds[kind] = Int(t[Int(kind.rawValue)]) }
+    }
+    c.customGenericThreshold = Int(o.custom_generic_threshold)
+    c.distinguishingKinds = IdentifierKind.builtIn.filter { o.distinguishing_kinds & (1 << $0.rawValue) != 0 }
+    c.limits.maxRecordKeyLength = Int(o.max_record_key_length)
+    c.limits.maxValueLength = Int(o.max_value_length)
+    c.limits.maxIdentifiersPerRecord = Int(o.max_identifiers_per_record)
+    c.limits.maxCustomKinds = Int(o.max_custom_kinds)
+    guard o.max_records <= 4_000_000_000 else {
+        return .failure(IDRError(.invalidArgument, "max_records \(o.max_records) exceeds 4000000000"))
+    }
+    c.limits.maxRecords = Int(o.max_records)
+    do {
+        try c.validate()
+    } catch {
+        return .failure(error)
+    }
+    return .success(c)
+}
+
+@c @implementation
+public func idr_options_init(_ opts: UnsafeMutablePointer<idr_options>?) {
+    guard let opts else { return }
+    let d = ResolverConfiguration()
+    var o = idr_options()
+    o.version = UInt32(IDR_OPTIONS_VERSION)
+    o.flags = 0
+    o.default_country_code = UInt32(d.defaultCountryCode)
+    o.phone_trunk_prefix = IDR_TRUNK_AUTO
+    withUnsafeMutableBytes(of: &o.generic_threshold) { raw in
+        let t = raw.bindMemory(to: UInt32.self)
+        for kind in IdentifierKind.builtIn {
+            t[Int(kind.rawValue)] = UInt32(d.genericThresholds[kind] ?? 0)
+        }
+    }
+    o.custom_generic_threshold = UInt32(d.customGenericThreshold)
+    o.distinguishing_kinds = d.distinguishingKinds.reduce(0) { $0 | (1 << $1.rawValue) }
+    o.max_record_key_length = UInt32(d.limits.maxRecordKeyLength)
+    o.max_value_length = UInt32(d.limits.maxValueLength)
+    o.max_identifiers_per_record = UInt32(d.limits.maxIdentifiersPerRecord)
+    o.max_custom_kinds = UInt32(d.limits.maxCustomKinds)
+    o.max_records = UInt64(d.limits.maxRecords)
+    opts.pointee = o
+}

@@ -1,0 +1,61 @@
+import CIDR
+import IdentityResolution
+
+@c @implementation
+public func idr_engine_create(_ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> idr_status {
+    guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
+    out.pointee = nil
+    var c = ResolverConfiguration()
+    if let opts {
+        switch configuration(from: opts.pointee) {
+        case .success(let converted): c = converted
+        case .failure(let e): return fail(nil, e)
+        }
+    }
+    do throws(IDRError) {
+        let handle = EngineHandle(engine: try Engine(configuration: c))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        return succeed()
+    } catch {
+        return fail(nil, error)
+    }
+}
+
+@c @implementation
+public func idr_engine_free(_ engine: OpaquePointer?) {
+    guard let engine else { return }
+    Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(engine)).release()
+}
+
+@c @implementation
+public func idr_engine_register_kind(
+    _ engine: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ name_len: Int, _ out_kind: UnsafeMutablePointer<UInt32>?
+) -> idr_status {
+    idr_engine_register_kind_ex(engine, name, name_len, UInt32(IDR_RULE_EXACT), UInt32.max, out_kind)
+}
+
+@c @implementation
+public func idr_engine_register_kind_ex(
+    _ engine: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ name_len: Int, _ rule: UInt32,
+    _ generic_threshold: UInt32, _ out_kind: UnsafeMutablePointer<UInt32>?
+) -> idr_status {
+    guard let handle = EngineHandle.from(engine), let out_kind else {
+        return fail(engine, .invalidArgument, "engine or out_kind is NULL")
+    }
+    guard let raw = bytes(name, name_len), raw.count <= 64 else {
+        return fail(engine, .invalidArgument, "kind name is NULL or longer than 64 bytes")
+    }
+    guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
+        return fail(engine, .invalidArgument, "unknown rule \(rule)")
+    }
+    let text = String(decoding: raw, as: UTF8.self)
+    let threshold: Int? = generic_threshold == UInt32.max ? nil : Int(generic_threshold)
+    return handle.write { e in
+        do throws(IDRError) {
+            out_kind.pointee = try e.registerKind(named: text, rule: r, genericThreshold: threshold).rawValue
+            return succeed()
+        } catch {
+            return fail(engine, error)
+        }
+    }
+}

@@ -1,0 +1,332 @@
+/* The C test suite of libidr: every function of idr.h and its error paths. Run under
+ * AddressSanitizer + UndefinedBehaviorSanitizer and valgrind by `make test`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "idr.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do { \
+        if (cond) { passed++; } \
+        else { failed++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); } \
+    } while (0)
+#define S(literal) literal, strlen(literal)
+
+static int contains(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }
+
+static idr_engine *new_engine(void) {
+    idr_engine *e = NULL;
+    if (idr_engine_create(NULL, &e) != IDR_OK) { fprintf(stderr, "cannot create an engine\n"); exit(2); }
+    return e;
+}
+
+static void test_version_and_status(void) {
+    CHECK(idr_version_number() == IDR_VERSION_NUMBER);
+    CHECK(strcmp(idr_version_string(), IDR_VERSION_STRING) == 0);
+    CHECK(strcmp(idr_status_string(IDR_OK), "ok") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_INVALID_ARGUMENT), "invalid argument") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_NOT_FOUND), "not found") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_BUFFER_TOO_SMALL), "buffer too small") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_INVALID_UTF8), "invalid UTF-8") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_IO), "I/O error") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_CORRUPT), "corrupt data") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_NO_MEMORY), "out of memory") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_LIMIT_EXCEEDED), "limit exceeded") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_UNKNOWN_KIND), "unknown kind") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_INVALID_VALUE), "invalid value") == 0);
+    CHECK(strcmp(idr_status_string(IDR_E_VERSION), "unsupported version") == 0);
+    CHECK(strcmp(idr_status_string((idr_status)-12345), "unknown status") == 0);
+}
+
+static void test_normalize(void) {
+    char out[64];
+    size_t n = 0;
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S(" Ann@Example.COM "), out, sizeof out, &n) == IDR_OK);
+    CHECK(n == 15 && strcmp(out, "ann@example.com") == 0);
+    CHECK(idr_normalize(IDR_KIND_PHONE, S("(555) 123-4567"), out, sizeof out, &n) == IDR_OK && strcmp(out, "+15551234567") == 0);
+    CHECK(idr_normalize(IDR_KIND_DEVICE_ID, S("{6F9619FF8B86D011B42D00C04FC964FF}"), out, sizeof out, &n) == IDR_OK
+          && strcmp(out, "6f9619ff-8b86-d011-b42d-00c04fc964ff") == 0);
+    CHECK(idr_normalize(IDR_KIND_LOYALTY_ID, S(" ly-0042 "), out, sizeof out, &n) == IDR_OK && strcmp(out, "LY0042") == 0);
+    CHECK(idr_normalize(IDR_KIND_POS_CARD, S("tok 12-34"), out, sizeof out, &n) == IDR_OK && strcmp(out, "TOK1234") == 0);
+    /* Invalid values name their reason. */
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("not-an-email"), out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+    CHECK(contains(idr_engine_last_error(NULL), "email_at_sign"));
+    CHECK(idr_normalize(IDR_KIND_DEVICE_ID, S("00000000-0000-0000-0000-000000000000"), out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, "a\xff@b.com", 8, out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+    CHECK(contains(idr_engine_last_error(NULL), "invalid_utf8"));
+    CHECK(idr_normalize(IDR_KIND_EMAIL, "a\0b@x.com", 9, out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+    /* Buffer sizes: exactly n + 1 works; less reports the size needed and writes nothing. */
+    memset(out, 'x', sizeof out);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("a@b.co"), out, 7, &n) == IDR_OK && n == 6 && out[6] == '\0');
+    memset(out, 'x', sizeof out);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("a@b.co"), out, 6, &n) == IDR_E_BUFFER_TOO_SMALL && n == 6 && out[0] == 'x');
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("a@b.co"), NULL, 0, &n) == IDR_E_BUFFER_TOO_SMALL && n == 6);
+    /* Argument errors. */
+    CHECK(idr_normalize(99, S("x"), out, sizeof out, &n) == IDR_E_UNKNOWN_KIND);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("a@b.co"), out, sizeof out, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, NULL, 3, out, sizeof out, &n) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, S("a@b.co"), NULL, 10, &n) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, NULL, 0, out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+    CHECK(idr_normalize(IDR_KIND_EMAIL, "x", (size_t)-1, out, sizeof out, &n) == IDR_E_INVALID_ARGUMENT);
+    {
+        /* A huge value is rejected without a huge allocation. */
+        size_t big = 10u * 1024u * 1024u;
+        char *huge = (char *)malloc(big);
+        memset(huge, 'a', big);
+        CHECK(idr_normalize(IDR_KIND_LOYALTY_ID, huge, big, out, sizeof out, &n) == IDR_E_INVALID_VALUE);
+        CHECK(contains(idr_engine_last_error(NULL), "too_long"));
+        free(huge);
+    }
+}
+
+static void test_options_and_create(void) {
+    idr_options o;
+    idr_engine *e = NULL;
+    idr_options_init(NULL);
+    idr_options_init(&o);
+    CHECK(o.version == IDR_OPTIONS_VERSION);
+    CHECK(o.default_country_code == 1 && o.phone_trunk_prefix == IDR_TRUNK_AUTO && o.flags == 0);
+    CHECK(o.generic_threshold[IDR_KIND_EMAIL] == 10 && o.generic_threshold[IDR_KIND_PHONE] == 1);
+    CHECK(o.generic_threshold[IDR_KIND_LOYALTY_ID] == 2 && o.generic_threshold[IDR_KIND_POS_CARD] == 4);
+    CHECK(o.max_record_key_length == 1024 && o.max_identifiers_per_record == 256);
+    CHECK(idr_engine_create(&o, &e) == IDR_OK && e != NULL);
+    idr_engine_free(e);
+    idr_engine_free(NULL);
+    CHECK(idr_engine_create(&o, NULL) == IDR_E_INVALID_ARGUMENT);
+    o.version = 999;
+    e = (idr_engine *)&o;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_VERSION && e == NULL);
+    CHECK(contains(idr_engine_last_error(NULL), "999"));
+    idr_options_init(&o);
+    o.default_country_code = 0;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    idr_options_init(&o);
+    o.phone_trunk_prefix = 12;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    idr_options_init(&o);
+    o.flags = 1u << 30;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    idr_options_init(&o);
+    o.max_record_key_length = 0;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    idr_options_init(&o);
+    o.max_records = 5000000000ull;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    /* Options take effect: country 44, Gmail dots, no generic guard. */
+    idr_options_init(&o);
+    o.default_country_code = 44;
+    o.flags = IDR_FLAG_EMAIL_GMAIL_DOTS | IDR_FLAG_NO_GENERIC_GUARD;
+    CHECK(idr_engine_create(&o, &e) == IDR_OK);
+    {
+        idr_identifier a = {IDR_KIND_PHONE, S("020 7946 0958")};
+        idr_identifier b = {IDR_KIND_EMAIL, S("a.nn@gmail.com")};
+        uint64_t x = 0, y = 0;
+        CHECK(idr_engine_add(e, S("a"), &a, 1, &x) == IDR_OK);
+        CHECK(idr_engine_lookup(e, IDR_KIND_PHONE, S("+44 20 7946 0958"), &y) == IDR_OK && x == y);
+        CHECK(idr_engine_add(e, S("b"), &b, 1, &x) == IDR_OK);
+        CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("ann@googlemail.com"), &y) == IDR_OK && x == y);
+    }
+    idr_engine_free(e);
+}
+
+static void test_kinds(void) {
+    idr_engine *e = new_engine();
+    uint32_t crm = 0, again = 0, other = 0;
+    uint64_t a = 0, b = 0;
+    idr_identifier id1, id2;
+    CHECK(idr_engine_register_kind(e, S("crm_id"), &crm) == IDR_OK && crm == IDR_KIND_FIRST_CUSTOM);
+    CHECK(idr_engine_register_kind(e, S("crm_id"), &again) == IDR_OK && again == crm);
+    CHECK(idr_engine_register_kind_ex(e, S("member"), IDR_RULE_TOKEN, UINT32_MAX, &other) == IDR_OK && other == crm + 1);
+    CHECK(idr_engine_register_kind_ex(e, S("crm_id"), IDR_RULE_TOKEN, UINT32_MAX, &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(contains(idr_engine_last_error(e), "other settings"));
+    CHECK(idr_engine_register_kind(e, S(""), &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(e, S("Bad-Name"), &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(e, S("email"), &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(e, S("a_name_that_is_far_too_long_to_be_a_kind_name_of_any_sensible_system_x"), &again)
+          == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(e, NULL, 4, &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(e, S("x"), NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind(NULL, S("x"), &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_register_kind_ex(e, S("y"), 77, 0, &again) == IDR_E_INVALID_ARGUMENT);
+    /* The exact rule keeps case; the token rule does not. */
+    id1.kind = crm; id1.value = "C-1"; id1.value_len = 3;
+    id2.kind = crm; id2.value = "c-1"; id2.value_len = 3;
+    CHECK(idr_engine_add(e, S("r1"), &id1, 1, &a) == IDR_OK && idr_engine_add(e, S("r2"), &id2, 1, &b) == IDR_OK && a != b);
+    id1.kind = other; id2.kind = other;
+    CHECK(idr_engine_add(e, S("r3"), &id1, 1, &a) == IDR_OK && idr_engine_add(e, S("r4"), &id2, 1, &b) == IDR_OK && a == b);
+    idr_engine_free(e);
+}
+
+static void test_add_and_reads(void) {
+    idr_engine *e = new_engine();
+    idr_engine *other = new_engine();
+    uint64_t a = 0, b = 0, c = 0, x = 0;
+    idr_identifier ids[3] = {{IDR_KIND_EMAIL, S("a@x.com")}, {IDR_KIND_PHONE, S("555 010 0001")}, {IDR_KIND_EMAIL, S("")}};
+    idr_identifier phone = {IDR_KIND_PHONE, S("+1 555 010 0001")};
+    idr_identifier junk[2] = {{IDR_KIND_EMAIL, S("test@test.com")}, {IDR_KIND_DEVICE_ID, S("00000000-0000-0000-0000-000000000000")}};
+    idr_identifier bad_kind = {42, S("v")};
+    idr_identifier null_value = {IDR_KIND_EMAIL, NULL, 3};
+    idr_members *m = NULL;
+    size_t len = 0;
+    idr_stats s;
+
+    CHECK(idr_engine_add(e, S("a"), ids, 3, &a) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), &phone, 1, &b) == IDR_OK && a == b);
+    CHECK(idr_engine_add(e, S("c"), junk, 2, &c) == IDR_OK && c != a);
+    CHECK(idr_engine_add(e, S("d"), junk, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_entity_of(e, S("d"), &x) == IDR_OK && x != c);
+    /* A NUL byte is an ordinary byte of a key. */
+    CHECK(idr_engine_add(e, "k\0z", 3, &phone, 1, &x) == IDR_OK && x == a);
+    CHECK(idr_engine_entity_of(e, "k\0z", 3, &x) == IDR_OK && x == a);
+    CHECK(idr_engine_entity_of(e, "k", 1, &x) == IDR_E_NOT_FOUND);
+
+    /* Errors leave nothing behind and name the problem. */
+    CHECK(idr_engine_add(NULL, S("z"), ids, 1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_add(e, NULL, 1, ids, 1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_add(e, S(""), ids, 1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(contains(idr_engine_last_error(e), "empty"));
+    CHECK(strcmp(idr_engine_last_error(other), "") == 0);
+    CHECK(idr_engine_add(e, "z\xc3", 2, ids, 1, &x) == IDR_E_INVALID_UTF8);
+    CHECK(idr_engine_add(e, S("z"), NULL, 1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_add(e, S("z"), &bad_kind, 1, &x) == IDR_E_UNKNOWN_KIND);
+    CHECK(idr_engine_add(e, S("z"), &null_value, 1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_add(e, S("z"), ids, (size_t)-1, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_add(e, S("z"), ids, 300, &x) == IDR_E_LIMIT_EXCEEDED);
+    CHECK(idr_engine_entity_of(e, S("z"), &x) == IDR_E_NOT_FOUND);
+    {
+        char key[2000];
+        memset(key, 'k', sizeof key);
+        CHECK(idr_engine_add(e, key, sizeof key, ids, 1, &x) == IDR_E_LIMIT_EXCEEDED);
+    }
+    /* Success clears the thread's message. */
+    CHECK(idr_engine_entity_of(e, S("a"), &x) == IDR_OK && strcmp(idr_engine_last_error(e), "") == 0);
+
+    /* Lookups. */
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S(" A@X.COM "), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("test@test.com"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("nobody@x.com"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("garbage"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_lookup(e, 42, S("v"), &x) == IDR_E_UNKNOWN_KIND);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, NULL, 2, &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("a@x.com"), NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_lookup(NULL, IDR_KIND_EMAIL, S("a@x.com"), &x) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_entity_of(e, S("a"), NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_entity_of(NULL, S("a"), &x) == IDR_E_INVALID_ARGUMENT);
+
+    /* Members. */
+    CHECK(idr_engine_members(e, a, &m) == IDR_OK);
+    CHECK(idr_members_count(m) == 3);
+    CHECK(strcmp(idr_members_key(m, 0, &len), "a") == 0 && len == 1);
+    CHECK(strcmp(idr_members_key(m, 1, &len), "b") == 0);
+    CHECK(idr_members_key(m, 2, &len) != NULL && len == 3 && memcmp(idr_members_key(m, 2, NULL), "k\0z", 3) == 0);
+    CHECK(idr_members_key(m, 3, &len) == NULL);
+    CHECK(idr_members_key(NULL, 0, &len) == NULL);
+    CHECK(idr_members_count(NULL) == 0);
+    idr_members_free(m);
+    idr_members_free(NULL);
+    CHECK(idr_engine_members(e, 12345, &m) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_members(e, a, NULL) == IDR_E_INVALID_ARGUMENT);
+
+    /* Upsert, remove, resolve. */
+    CHECK(idr_engine_add(e, S("b"), &phone, 1, &x) == IDR_OK && x == a);
+    CHECK(idr_engine_remove(e, S("a")) == IDR_OK);
+    CHECK(idr_engine_remove(e, S("a")) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_remove(e, NULL, 1) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_remove(NULL, S("a")) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_entity_of(e, S("b"), &x) == IDR_OK);
+    CHECK(idr_engine_resolve(e, x, &b) == IDR_OK && b == x);
+    CHECK(idr_engine_resolve(e, 777, &b) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_resolve(e, x, NULL) == IDR_E_INVALID_ARGUMENT);
+    {
+        /* Merge: the older entity's ID survives and the other redirects. */
+        idr_identifier p = {IDR_KIND_LOYALTY_ID, S("LY-7")};
+        idr_identifier bridge[2] = {{IDR_KIND_LOYALTY_ID, S("LY-7")}, {IDR_KIND_PHONE, S("5550100001")}};
+        uint64_t young = 0, merged = 0, now = 0;
+        CHECK(idr_engine_add(e, S("y"), &p, 1, &young) == IDR_OK && young != x);
+        CHECK(idr_engine_add(e, S("bridge"), bridge, 2, &merged) == IDR_OK && merged == x);
+        CHECK(idr_engine_resolve(e, young, &now) == IDR_OK && now == x);
+    }
+
+    /* Stats. */
+    s.version = 0;
+    CHECK(idr_engine_stats(e, &s) == IDR_E_VERSION);
+    CHECK(idr_engine_stats(e, NULL) == IDR_E_INVALID_ARGUMENT);
+    s.version = IDR_STATS_VERSION;
+    CHECK(idr_engine_stats(e, &s) == IDR_OK);
+    CHECK(s.records == 6 && s.entities == 3 && s.largest_entity == 4);
+    CHECK(s.placeholder_values == 1 && s.invalid_values == 1);
+    idr_engine_free(e);
+    idr_engine_free(other);
+}
+
+static void test_add_columns(void) {
+    idr_engine *e = new_engine();
+    const char keys[] = "r0r1r2r3";
+    const uint64_t key_off[5] = {0, 2, 4, 6, 8};
+    const char emails[] = "a@x.coma@x.comb@x.com";
+    const uint64_t email_off[5] = {0, 7, 14, 14, 21};
+    const char phones[] = "55501000015550100001";
+    const uint64_t phone_off[5] = {0, 0, 0, 10, 20};
+    const uint32_t kinds[2] = {IDR_KIND_EMAIL, IDR_KIND_PHONE};
+    const char *data[2];
+    size_t data_len[2];
+    const uint64_t *offsets[2];
+    uint64_t out[4] = {0, 0, 0, 0};
+    size_t processed = 99;
+    data[0] = emails; data[1] = phones;
+    data_len[0] = strlen(emails); data_len[1] = strlen(phones);
+    offsets[0] = email_off; offsets[1] = phone_off;
+
+    CHECK(idr_engine_add_columns(e, 4, keys, 8, key_off, 2, kinds, data, data_len, offsets, out, &processed) == IDR_OK);
+    CHECK(processed == 4);
+    /* r0, r1 share an email; r2 and r3 share a phone; r3 has b@x.com too: two entities. */
+    CHECK(out[0] == out[1] && out[2] == out[3]);
+    {
+        uint64_t x;
+        CHECK(idr_engine_entity_of(e, S("r3"), &x) == IDR_OK && x == out[3]);
+        CHECK(idr_engine_entity_of(e, S("r0"), &x) == IDR_OK && x != out[3]);
+    }
+    CHECK(idr_engine_add_columns(e, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, &processed) == IDR_OK && processed == 0);
+    /* Bad offsets and NULL arrays. */
+    {
+        const uint64_t backwards[5] = {0, 2, 1, 6, 8};
+        const uint64_t past[5] = {0, 2, 4, 6, 9};
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, backwards, 0, NULL, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, past, 0, NULL, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, key_off, 2, NULL, data, data_len, offsets, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, key_off, 5000, kinds, data, data_len, offsets, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        CHECK(idr_engine_add_columns(NULL, 4, keys, 8, key_off, 0, NULL, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        const uint64_t phone_past[5] = {0, 0, 0, 10, 21};
+        offsets[1] = phone_past;
+        CHECK(idr_engine_add_columns(e, 4, keys, 8, key_off, 2, kinds, data, data_len, offsets, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+        offsets[1] = phone_off;
+    }
+    /* An error mid-batch: the records before it are in, the failing one is named. */
+    {
+        const char k2[] = "s0s1s3";
+        const uint64_t k2_off[4] = {0, 2, 4, 4};   /* record 2 has an empty key */
+        const uint64_t none[4] = {0, 0, 0, 0};
+        const char *d2[1];
+        size_t l2[1] = {0};
+        const uint64_t *o2[1];
+        d2[0] = ""; o2[0] = none;
+        processed = 99;
+        CHECK(idr_engine_add_columns(e, 3, k2, 6, k2_off, 1, kinds, d2, l2, o2, NULL, &processed) == IDR_E_INVALID_ARGUMENT);
+        CHECK(processed == 2);
+        CHECK(contains(idr_engine_last_error(e), "record 2"));
+    }
+    idr_engine_free(e);
+}
+
+int main(void) {
+    test_version_and_status();
+    test_normalize();
+    test_options_and_create();
+    test_kinds();
+    test_add_and_reads();
+    test_add_columns();
+    printf("c: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

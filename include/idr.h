@@ -1,0 +1,464 @@
+/*
+ * idr.h — the C interface of idr, embeddable customer identity resolution.
+ *
+ * This header is written by hand and is the single source of truth for the ABI of libidr.so:
+ * the Swift implementation is checked against it at compile time (`@c @implementation`), and
+ * the Python binding derives its declarations from it. It is plain C99 and also compiles as C++.
+ *
+ * OBJECTS
+ *   idr_engine   an online identity engine: records are added (or replaced) and removed one at a
+ *                time or in batches, and every answer (entity of a record, entity of an identifier,
+ *                members of an entity) reflects all writes that returned before it.
+ *   idr_members  a library-owned list of record keys (the result of idr_engine_members).
+ *   idr_options  a caller-owned options struct; initialize it with idr_options_init.
+ *
+ * STRINGS
+ *   Every string argument is UTF-8 given as (pointer, length); no NUL terminator is needed and a
+ *   NUL byte is an ordinary byte. A NULL pointer is accepted only with length 0. Strings returned
+ *   by the library are NUL-terminated as well as measured.
+ *
+ * OWNERSHIP
+ *   Objects created by idr_*_create / returned through an `out` pointer are owned by the caller and
+ *   released with the matching *_free function; every *_free accepts NULL. The library never keeps
+ *   a pointer to caller memory after a call returns.
+ *
+ * THREADS
+ *   Different engines are independent. On one engine, any number of threads may call the read
+ *   functions (idr_engine_entity_of, idr_engine_lookup, idr_engine_members, idr_engine_resolve,
+ *   idr_engine_stats) at the same time, including while one thread writes (idr_engine_add,
+ *   idr_engine_add_columns, idr_engine_remove, idr_engine_register_kind). Writes are serialized
+ *   by the engine; a read never sees a write half done. idr_engine_free must not race with any
+ *   other call on that engine.
+ *
+ * ERRORS
+ *   Functions return an idr_status: IDR_OK (0) or a negative error. On error, `out` parameters are
+ *   left unchanged unless documented otherwise, and idr_engine_last_error returns a message naming
+ *   the offending input. The message belongs to the calling thread: it stays valid until that
+ *   thread's next call into the library. No input, however malformed, makes the library abort.
+ */
+#ifndef IDR_H
+#define IDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define IDR_VERSION_MAJOR 0
+#define IDR_VERSION_MINOR 1
+#define IDR_VERSION_PATCH 0
+/** MAJOR * 10000 + MINOR * 100 + PATCH. */
+#define IDR_VERSION_NUMBER (IDR_VERSION_MAJOR * 10000 + IDR_VERSION_MINOR * 100 + IDR_VERSION_PATCH)
+#define IDR_VERSION_STRING "0.1.0"
+
+/**
+ * The version of the loaded library, as IDR_VERSION_NUMBER; compare it with the header's to
+ * detect a mismatch at run time.
+ *
+ * Ownership: none.
+ * Thread safety: any thread, any time.
+ * Errors: none.
+ */
+uint32_t idr_version_number(void);
+
+/**
+ * The version of the loaded library as "MAJOR.MINOR.PATCH".
+ *
+ * Ownership: a static string; do not free.
+ * Thread safety: any thread, any time.
+ * Errors: none.
+ */
+const char *idr_version_string(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status codes                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Results of every fallible call. Values are pinned and never renumbered. */
+typedef enum idr_status {
+    IDR_OK = 0,
+    /** An argument is NULL where it may not be, out of range, or inconsistent. */
+    IDR_E_INVALID_ARGUMENT = -1,
+    /** The record, identifier or entity is not known (or identifies no one). */
+    IDR_E_NOT_FOUND = -2,
+    /** A caller buffer is too small; the size needed is reported through the out length. */
+    IDR_E_BUFFER_TOO_SMALL = -3,
+    /** A record key, source or name is not valid UTF-8. */
+    IDR_E_INVALID_UTF8 = -4,
+    /** Reading or writing a file failed. */
+    IDR_E_IO = -5,
+    /** Input data is malformed or corrupted. */
+    IDR_E_CORRUPT = -6,
+    /** An allocation failed. */
+    IDR_E_NO_MEMORY = -7,
+    /** A documented limit (key length, identifiers per record, records, kinds) was exceeded. */
+    IDR_E_LIMIT_EXCEEDED = -8,
+    /** The identifier kind is neither built in nor registered on this engine. */
+    IDR_E_UNKNOWN_KIND = -9,
+    /** The value is not a valid identifier of its kind (idr_normalize). */
+    IDR_E_INVALID_VALUE = -10,
+    /** The options struct has a version this library does not know. */
+    IDR_E_VERSION = -11
+} idr_status;
+
+/**
+ * A short English name of a status, e.g. "invalid argument"; "unknown status" for other values.
+ *
+ * Ownership: a static string; do not free.
+ * Thread safety: any thread, any time.
+ * Errors: none.
+ */
+const char *idr_status_string(idr_status status);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Identifier kinds and normalization (stateless)                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Built-in identifier kinds. Custom kinds are numbered from IDR_KIND_FIRST_CUSTOM upward. */
+enum {
+    IDR_KIND_EMAIL = 1,
+    IDR_KIND_PHONE = 2,
+    IDR_KIND_LOYALTY_ID = 3,
+    IDR_KIND_DEVICE_ID = 4,
+    IDR_KIND_POS_CARD = 5,
+    IDR_KIND_FIRST_CUSTOM = 16
+};
+
+/** Normalization rules for custom kinds (README, "Normalization"). */
+enum {
+    IDR_RULE_EMAIL = 1,
+    IDR_RULE_PHONE = 2,
+    IDR_RULE_DEVICE_ID = 3,
+    /** Uppercase, spaces and hyphens dropped: as loyalty IDs and card tokens. */
+    IDR_RULE_TOKEN = 4,
+    /** Lowercase only. */
+    IDR_RULE_LOWERCASE = 5,
+    /** Trimmed, otherwise byte-exact. */
+    IDR_RULE_EXACT = 6
+};
+
+/** One identifier of a record: its kind and its raw value (UTF-8, not NUL-terminated). */
+typedef struct idr_identifier {
+    uint32_t kind;
+    const char *value;
+    size_t value_len;
+} idr_identifier;
+
+/**
+ * Normalizes `value` as a built-in `kind` with the default options (country code 1, no email
+ * provider rules), writing the normalized bytes to `out` followed by a NUL.
+ *
+ * `*out_len` receives the normalized length (without the NUL). If `out_capacity` is smaller than
+ * that length + 1, nothing is written to `out`, `*out_len` receives the length needed (without the
+ * NUL) and IDR_E_BUFFER_TOO_SMALL is returned. `value_len + 41` bytes always suffice.
+ *
+ * Ownership: `out` is the caller's.
+ * Thread safety: any thread, any time.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `out_len`, NULL `value` with a length, NULL `out` with a
+ * capacity); IDR_E_UNKNOWN_KIND (not a built-in kind); IDR_E_INVALID_VALUE (the value is invalid
+ * for its kind; idr_engine_last_error(NULL) names the reason); IDR_E_BUFFER_TOO_SMALL.
+ */
+idr_status idr_normalize(uint32_t kind, const char *value, size_t value_len,
+                         char *out, size_t out_capacity, size_t *out_len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Options                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define IDR_OPTIONS_VERSION 1
+
+/** Bits of idr_options.flags. */
+enum {
+    /** Drop `+tag` from email local parts. */
+    IDR_FLAG_EMAIL_DROP_PLUS_TAG = 1u << 0,
+    /** Drop dots in Gmail local parts; googlemail.com is gmail.com. */
+    IDR_FLAG_EMAIL_GMAIL_DOTS = 1u << 1,
+    /** Do not use the built-in placeholder lists and shapes. */
+    IDR_FLAG_NO_BUILTIN_PLACEHOLDERS = 1u << 2,
+    /** Turn the generic-value guard off. */
+    IDR_FLAG_NO_GENERIC_GUARD = 1u << 3
+};
+
+/** idr_options.phone_trunk_prefix: automatic (1 on 11-digit numbers in country 1, else 0). */
+#define IDR_TRUNK_AUTO (-1)
+/** idr_options.phone_trunk_prefix: no national trunk prefix. */
+#define IDR_TRUNK_NONE (-2)
+
+/**
+ * Engine options. Always start from idr_options_init; fields may only be added at the end, and
+ * `version` says which fields the caller knows.
+ */
+typedef struct idr_options {
+    /** IDR_OPTIONS_VERSION. */
+    uint32_t version;
+    /** IDR_FLAG_* bits. Default 0. */
+    uint32_t flags;
+    /** Country calling code for national phone numbers, 1..999. Default 1. */
+    uint32_t default_country_code;
+    /** IDR_TRUNK_AUTO, IDR_TRUNK_NONE, or a digit 0..9. Default IDR_TRUNK_AUTO. */
+    int32_t phone_trunk_prefix;
+    /**
+     * Generic-value thresholds by built-in kind (index = IDR_KIND_*; index 0 is unused).
+     * 0 turns the guard off for that kind. Defaults: email 10, phone 1, loyalty ID 2, device ID 4,
+     * POS card 4.
+     */
+    uint32_t generic_threshold[8];
+    /** Threshold of custom kinds registered without one. Default 10. */
+    uint32_t custom_generic_threshold;
+    /** Bit (1 << kind) set for each built-in kind whose values tell customers apart. Default
+     *  email, phone and loyalty ID. */
+    uint32_t distinguishing_kinds;
+    /** Longest record key, bytes (1..65536). Default 1024. */
+    uint32_t max_record_key_length;
+    /** Longest identifier value after trimming, bytes (1..1048576); longer values are invalid.
+     *  Default 1024. */
+    uint32_t max_value_length;
+    /** Most identifiers in one record (1..65536). Default 256. */
+    uint32_t max_identifiers_per_record;
+    /** Most custom kinds (0..100000). Default 1000. */
+    uint32_t max_custom_kinds;
+    /** Most live records (1..4000000000). Default 1000000000. */
+    uint64_t max_records;
+} idr_options;
+
+/**
+ * Fills `opts` with the defaults and sets `opts->version` to IDR_OPTIONS_VERSION.
+ *
+ * Ownership: `opts` is the caller's.
+ * Thread safety: any thread, any time.
+ * Errors: none (NULL is ignored).
+ */
+void idr_options_init(idr_options *opts);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Engine                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/** An online identity engine (opaque). */
+typedef struct idr_engine idr_engine;
+
+/**
+ * Creates an engine with `opts` (NULL for the defaults).
+ *
+ * Ownership: `*out` is the caller's; release it with idr_engine_free.
+ * Thread safety: any thread.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `out`, a field out of its range); IDR_E_VERSION
+ * (`opts->version` is not IDR_OPTIONS_VERSION). `*out` is set to NULL on error.
+ */
+idr_status idr_engine_create(const idr_options *opts, idr_engine **out);
+
+/**
+ * Releases an engine and everything it holds. NULL is a no-op.
+ *
+ * Ownership: `engine` is invalid afterwards.
+ * Thread safety: no other call on this engine may run at the same time.
+ * Errors: none.
+ */
+void idr_engine_free(idr_engine *engine);
+
+/**
+ * Registers a custom identifier kind named `name` with the `exact` rule and the default custom
+ * threshold, or returns the kind already registered under that name.
+ *
+ * Ownership: `name` is only read during the call.
+ * Thread safety: a write (serialized with other writes; concurrent reads are fine).
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out_kind`; a name that is empty, longer than
+ * 64 bytes, not made of a-z 0-9 _, reserved, or registered with other settings);
+ * IDR_E_LIMIT_EXCEEDED (max_custom_kinds).
+ */
+idr_status idr_engine_register_kind(idr_engine *engine, const char *name, size_t name_len, uint32_t *out_kind);
+
+/**
+ * idr_engine_register_kind with a rule (IDR_RULE_*) and a generic threshold (UINT32_MAX for the
+ * engine's custom default, 0 to turn the guard off for this kind).
+ *
+ * Ownership: `name` is only read during the call.
+ * Thread safety: a write.
+ * Errors: as idr_engine_register_kind; IDR_E_INVALID_ARGUMENT for an unknown rule.
+ */
+idr_status idr_engine_register_kind_ex(idr_engine *engine, const char *name, size_t name_len,
+                                       uint32_t rule, uint32_t generic_threshold, uint32_t *out_kind);
+
+/**
+ * Adds a record, or replaces the identifiers of the record with this key (upsert), and returns
+ * its entity ID through `out_entity` (may be NULL). Invalid identifier values are dropped and
+ * counted, never an error; a value of length 0 is skipped. Re-adding identical content changes
+ * nothing.
+ *
+ * Ownership: every pointer is only read during the call.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine`; empty key; NULL key; NULL `ids` with a count;
+ * an identifier with a NULL value and a length); IDR_E_INVALID_UTF8 (key);
+ * IDR_E_UNKNOWN_KIND; IDR_E_LIMIT_EXCEEDED. On error nothing changed.
+ */
+idr_status idr_engine_add(idr_engine *engine, const char *record_key, size_t record_key_len,
+                          const idr_identifier *ids, size_t count, uint64_t *out_entity);
+
+/**
+ * Adds `record_count` records in one call, given as columns (what dataframes hold).
+ *
+ * Record i's key is `keys[key_offsets[i] .. key_offsets[i + 1])`. Column c has kind
+ * `column_kinds[c]`; record i's value in it is
+ * `column_data[c][column_offsets[c][i] .. column_offsets[c][i + 1])`, and an empty range means
+ * the record has no value there. Each offsets array has `record_count + 1` non-decreasing entries
+ * within its buffer. `out_entities` (may be NULL) receives each record's entity ID as it stood
+ * right after that record was added.
+ *
+ * Records are added in order, each as by idr_engine_add. On an error, the records before the
+ * failing one are added, the failing one is not, `*out_processed` (may be NULL) tells how many
+ * were added and the last error names the record.
+ *
+ * Ownership: every pointer is only read during the call.
+ * Thread safety: a write (readers may run between records).
+ * Errors: as idr_engine_add; IDR_E_INVALID_ARGUMENT for NULL arrays, offsets that decrease or
+ * run past their buffer, or more than 4096 columns.
+ */
+idr_status idr_engine_add_columns(idr_engine *engine, size_t record_count,
+                                  const char *keys, size_t keys_len, const uint64_t *key_offsets,
+                                  size_t column_count, const uint32_t *column_kinds,
+                                  const char *const *column_data, const size_t *column_data_len,
+                                  const uint64_t *const *column_offsets,
+                                  uint64_t *out_entities, size_t *out_processed);
+
+/**
+ * Removes the record with this key; its entity splits if the record held it together.
+ *
+ * Ownership: `record_key` is only read during the call.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine`, NULL key with a length); IDR_E_NOT_FOUND.
+ */
+idr_status idr_engine_remove(idr_engine *engine, const char *record_key, size_t record_key_len);
+
+/**
+ * The current entity ID of the record with this key.
+ *
+ * Ownership: `record_key` is only read during the call.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out_entity`, NULL key with a length);
+ * IDR_E_NOT_FOUND.
+ */
+idr_status idr_engine_entity_of(idr_engine *engine, const char *record_key, size_t record_key_len,
+                                uint64_t *out_entity);
+
+/**
+ * The entity holding an identifier. The value is normalized by its kind's rules first.
+ *
+ * Ownership: `value` is only read during the call.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out_entity`, NULL value with a length);
+ * IDR_E_UNKNOWN_KIND; IDR_E_NOT_FOUND when the value is invalid, unknown, a placeholder or generic.
+ */
+idr_status idr_engine_lookup(idr_engine *engine, uint32_t kind, const char *value, size_t value_len,
+                             uint64_t *out_entity);
+
+/**
+ * The current ID of an entity ID issued earlier: itself while live, the surviving ID after a
+ * merge.
+ *
+ * Ownership: none.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out_entity`); IDR_E_NOT_FOUND (never issued,
+ * or every record of it was removed).
+ */
+idr_status idr_engine_resolve(idr_engine *engine, uint64_t entity, uint64_t *out_entity);
+
+/** A list of record keys owned by the library (opaque). */
+typedef struct idr_members idr_members;
+
+/**
+ * The record keys of an entity (after idr_engine_resolve), sorted bytewise.
+ *
+ * Ownership: `*out` is the caller's; release it with idr_members_free.
+ * Thread safety: a read; the list is a copy, unaffected by later writes.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out`); IDR_E_NOT_FOUND (unknown entity).
+ */
+idr_status idr_engine_members(idr_engine *engine, uint64_t entity, idr_members **out);
+
+/**
+ * Number of keys in a list (0 for NULL).
+ *
+ * Ownership: none.
+ * Thread safety: any thread; a list is immutable.
+ * Errors: none.
+ */
+size_t idr_members_count(const idr_members *members);
+
+/**
+ * Key `index` of a list, NUL-terminated, its length through `out_len` (may be NULL); NULL when
+ * `members` is NULL or `index` is out of range.
+ *
+ * Ownership: the string belongs to the list and lives until idr_members_free.
+ * Thread safety: any thread; a list is immutable.
+ * Errors: none.
+ */
+const char *idr_members_key(const idr_members *members, size_t index, size_t *out_len);
+
+/**
+ * Releases a list. NULL is a no-op.
+ *
+ * Ownership: `members` and its strings are invalid afterwards.
+ * Thread safety: not while another thread reads the same list.
+ * Errors: none.
+ */
+void idr_members_free(idr_members *members);
+
+#define IDR_STATS_VERSION 1
+
+/** Counters of an engine; fields may only be added at the end. */
+typedef struct idr_stats {
+    /** Set by the caller to IDR_STATS_VERSION. */
+    uint32_t version;
+    uint32_t reserved;
+    /** Live records. */
+    uint64_t records;
+    /** Live entities. */
+    uint64_t entities;
+    /** Distinct normalized values ever seen. */
+    uint64_t values;
+    /** Values that are currently generic. */
+    uint64_t generic_values;
+    /** Distinct values that are placeholders. */
+    uint64_t placeholder_values;
+    /** Identifier values dropped as invalid by adds so far. */
+    uint64_t invalid_values;
+    /** Records in the largest entity (computed on demand: O(records)). */
+    uint64_t largest_entity;
+} idr_stats;
+
+/**
+ * Fills `*out` (whose `version` the caller set to IDR_STATS_VERSION).
+ *
+ * Ownership: `out` is the caller's.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument); IDR_E_VERSION (unknown `out->version`).
+ */
+idr_status idr_engine_stats(idr_engine *engine, idr_stats *out);
+
+/**
+ * The message of the calling thread's last failed call on `engine` (or on a stateless function
+ * when `engine` is NULL), or "" if that call succeeded or was on another engine.
+ *
+ * Ownership: library-owned, NUL-terminated; valid until the calling thread's next call into the
+ * library.
+ * Thread safety: any thread; each thread sees its own message.
+ * Errors: none.
+ */
+const char *idr_engine_last_error(const idr_engine *engine);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Experimental (may change between minor versions)                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Nothing yet. Events, explanations and persistence will appear here first. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IDR_H */
