@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import IdentityFiles
+import IdentityResolution
+
+/// `idr-bench abi`: the online engine through the C ABI (the real libidr.so, loaded with
+/// dlopen) against the Swift API, on the same records, in one run.
+struct ABIBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abi",
+        abstract: "Benchmark batch add and lookup through libidr.so against the Swift API.",
+        discussion: "Loads the records of a CSV (as written by generate) into columns in memory, then times each path over several rounds on fresh engines."
+    )
+
+    @Argument(help: "Input CSV (record_id,source,email,phone,loyalty_id,device_id,pos_card).")
+    var input: String
+
+    @Option(help: "Path to libidr.so (make lib builds .build/release/libidr.so).")
+    var library: String = ".build/release/libidr.so"
+
+    @Option(help: "Rounds per path.")
+    var rounds = 3
+
+    @Option(help: "Lookups per round.")
+    var lookups = 1_000_000
+
+    func run() throws {
+        #if DEBUG
+        printError("idr-bench abi: refusing to benchmark a debug build (use swift build -c release)")
+        throw ExitCode(2)
+        #else
+        try reportingErrors("abi") { try bench() }
+        #endif
+    }
+
+    // C signatures of the functions used (idr_status is a C int).
+    typealias Create = @convention(c) (UnsafeRawPointer?, UnsafeMutablePointer<OpaquePointer?>?) -> Int32
+    typealias Free = @convention(c) (OpaquePointer?) -> Void
+    typealias AddColumns = @convention(c) (
+        OpaquePointer?, Int, UnsafePointer<CChar>?, Int, UnsafePointer<UInt64>?, Int, UnsafePointer<UInt32>?,
+        UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?, UnsafePointer<UnsafePointer<UInt64>?>?,
+        UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<Int>?) -> Int32
+    typealias Lookup = @convention(c) (OpaquePointer?, UInt32, UnsafePointer<CChar>?, Int, UnsafeMutablePointer<UInt64>?) -> Int32
+
+    private func symbol<T>(_ handle: UnsafeMutableRawPointer, _ name: String, as: T.Type) throws(IDRError) -> T {
+        guard let p = dlsym(handle, name) else { throw IDRError(.io, "\(library) has no symbol \(name)") }
+        return unsafeBitCast(p, to: T.self)
+    }
+
+    private func bench() throws(IDRError) {
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+            throw IDRError(.io, "cannot load \(library): \(String(cString: dlerror()))")
+        }
+        let create = try symbol(handle, "idr_engine_create", as: Create.self)
+        let free = try symbol(handle, "idr_engine_free", as: Free.self)
+        let addColumns = try symbol(handle, "idr_engine_add_columns", as: AddColumns.self)
+        let lookup = try symbol(handle, "idr_engine_lookup", as: Lookup.self)
+
+        let data = try Columns(path: input)
+        let n = data.count
+        printError("idr-bench abi: \(grouped(n)) records, \(data.kinds.count) identifier columns, \(rounds) rounds")
+        // The same lookup probes for both paths: emails of records spread over the file.
+        let emailColumn = data.kinds.firstIndex(of: .email)!
+        var probes: [Int] = []
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        while probes.count < lookups {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            let r = Int((x >> 33) % UInt64(n))
+            if data.value(emailColumn, r).count > 0 { probes.append(r) }
+        }
+        let clock = ContinuousClock()
+        var swiftAdd: [Double] = [], cAdd: [Double] = [], swiftLookup: [Double] = [], cLookup: [Double] = []
+        var sink: UInt64 = 0
+        for _ in 0..<rounds {
+            // Swift API: one add per record.
+            let engine = try Engine()
+            var t0 = clock.now
+            try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: data.kinds.count) { (ids) throws(IDRError) in
+                for r in 0..<n {
+                    var m = 0
+                    for c in data.kinds.indices {
+                        let v = data.value(c, r)
+                        if v.count > 0 { ids[m] = RawIdentifier(kind: data.kinds[c], value: v); m += 1 }
+                    }
+                    sink &+= try engine.add(recordKey: data.key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
+                }
+            }
+            swiftAdd.append(seconds(clock.now - t0))
+            t0 = clock.now
+            for r in probes {
+                sink &+= (try? engine.lookup(.email, data.value(emailColumn, r))).flatMap { $0 } ?? 0
+            }
+            swiftLookup.append(seconds(clock.now - t0))
+
+            // C ABI: batches of 65,536 records through idr_engine_add_columns.
+            var e: OpaquePointer?
+            guard create(nil, &e) == 0 else { throw IDRError(.io, "idr_engine_create failed") }
+            t0 = clock.now
+            let rawKinds = data.kinds.map(\.rawValue)
+            let columnData: [UnsafePointer<CChar>?] = data.data.map { UnsafePointer($0.baseAddress) }
+            let columnLengths = data.data.map(\.count)
+            var status: Int32 = 0
+            var start = 0
+            while start < n, status == 0 {
+                let count = min(65_536, n - start)
+                let columnOffsets: [UnsafePointer<UInt64>?] = data.offsets.map { UnsafePointer($0.baseAddress! + start) }
+                status = addColumns(e, count, data.keys.baseAddress, data.keys.count, data.keyOffsets.baseAddress! + start,
+                                    rawKinds.count, rawKinds, columnData, columnLengths, columnOffsets, nil, nil)
+                start += count
+            }
+            guard status == 0 else { throw IDRError(.io, "idr_engine_add_columns failed with \(status)") }
+            cAdd.append(seconds(clock.now - t0))
+            t0 = clock.now
+            for r in probes {
+                var out: UInt64 = 0
+                let v = data.value(emailColumn, r)
+                _ = lookup(e, 1, v.baseAddress?.assumingMemoryBound(to: CChar.self), v.count, &out)
+                sink &+= out
+            }
+            cLookup.append(seconds(clock.now - t0))
+            free(e)
+        }
+        func report(_ name: String, _ t: [Double], per: Int, unit: String) -> String {
+            let s = t.sorted()
+            let min = s[0], median = s[s.count / 2]
+            return "\(name): min \(fixed(min, 3)) s, median \(fixed(median, 3)) s, \(grouped(Int(Double(per) / min))) \(unit)/s, \(fixed(min * 1e9 / Double(per), 1)) ns each"
+        }
+        print(report("add    Swift API       ", swiftAdd, per: n, unit: "records"))
+        print(report("add    C ABI (columns) ", cAdd, per: n, unit: "records"))
+        print("add    C ABI / Swift: \(fixed(cAdd.min()! / swiftAdd.min()!, 3)) (time ratio, min over rounds)")
+        print(report("lookup Swift API       ", swiftLookup, per: probes.count, unit: "lookups"))
+        print(report("lookup C ABI           ", cLookup, per: probes.count, unit: "lookups"))
+        if sink == 42 { print("") }  // keep the results alive
+    }
+}
+
+/// Records of a CSV as columns in memory: keys and one buffer + offsets per identifier column,
+/// in memory this object owns (so C pointers into it stay valid while it lives).
+final class Columns {
+    let kinds: [IdentifierKind]
+    let count: Int
+    let keys: UnsafeMutableBufferPointer<CChar>
+    let keyOffsets: UnsafeMutableBufferPointer<UInt64>
+    let data: [UnsafeMutableBufferPointer<CChar>]
+    let offsets: [UnsafeMutableBufferPointer<UInt64>]
+
+    init(path: String) throws(IDRError) {
+        var csv = CSVReader(input: try InputFile(path: path))
+        guard try csv.next() else { throw IDRError(.corruptData, "\(path) is empty") }
+        let header = (0..<csv.fieldCount).map { csv.field($0) }
+        guard let keyColumn = header.firstIndex(of: "record_id") else { throw IDRError(.corruptData, "no record_id column") }
+        let columns = header.indices.compactMap { c in IdentifierKind(builtInName: header[c]).map { (c, $0) } }
+        guard columns.contains(where: { $0.1 == .email }) else { throw IDRError(.corruptData, "no email column") }
+        var keyBytes: [CChar] = []
+        var keyEnds: [UInt64] = [0]
+        var bytes = [[CChar]](repeating: [], count: columns.count)
+        var ends = [[UInt64]](repeating: [0], count: columns.count)
+        while try csv.next() {
+            let row = csv.currentRow
+            guard row.count == header.count else { throw IDRError(.corruptData, "line \(csv.rowLine): wrong field count") }
+            keyBytes.append(contentsOf: row[keyColumn].bindMemory(to: CChar.self))
+            keyEnds.append(UInt64(keyBytes.count))
+            for (i, (c, _)) in columns.enumerated() {
+                bytes[i].append(contentsOf: row[c].bindMemory(to: CChar.self))
+                ends[i].append(UInt64(bytes[i].count))
+            }
+        }
+        func owned<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+            _ = b.initialize(from: a)
+            return b
+        }
+        kinds = columns.map(\.1)
+        count = keyEnds.count - 1
+        keys = owned(keyBytes)
+        keyOffsets = owned(keyEnds)
+        data = bytes.map(owned)
+        offsets = ends.map(owned)
+    }
+
+    deinit {
+        keys.deallocate()
+        keyOffsets.deallocate()
+        data.forEach { $0.deallocate() }
+        offsets.forEach { $0.deallocate() }
+    }
+
+    func key(_ r: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: keys.baseAddress! + Int(keyOffsets[r]), count: Int(keyOffsets[r + 1] - keyOffsets[r]))
+    }
+
+    func value(_ c: Int, _ r: Int) -> UnsafeRawBufferPointer {
+        let o = offsets[c]
+        return UnsafeRawBufferPointer(start: data[c].baseAddress! + Int(o[r]), count: Int(o[r + 1] - o[r]))
+    }
+}
