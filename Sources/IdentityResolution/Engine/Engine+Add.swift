@@ -49,6 +49,7 @@ extension Engine {
                 valueDegree.append(0)
                 valueHead.append(Engine.none)
                 valueStamp.append(0)
+                valueSlot.append(Engine.none)
             }
             valueSet.append(v)
         }
@@ -152,6 +153,7 @@ extension Engine {
         var flipped: [Int] = []
         for v in valueSet where links(Int(v)) && isGenericNow(Int(v)) {
             valueGeneric[Int(v)] = true
+            valueSlot[Int(v)] = Engine.none
             genericValueCount += 1
             flipped.append(Int(v))
         }
@@ -215,6 +217,7 @@ extension Engine {
         if prev != Engine.none { occNext[Int(prev)] = next } else { valueHead[v] = next }
         if next != Engine.none { occPrev[Int(next)] = prev }
         valueDegree[v] -= 1
+        if valueDegree[v] == 0 { valueSlot[v] = Engine.none }
         freeOccurrences.append(node)
     }
 

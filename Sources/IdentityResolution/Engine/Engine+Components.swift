@@ -12,11 +12,13 @@ extension Engine {
     /// Records reachable from `start` through linking values (its entity), in visit order.
     func component(from start: UInt32) -> [UInt32] {
         nextEpoch()
-        return collect(from: start)
+        var linkingValues: [UInt32] = []
+        return collect(from: start, values: &linkingValues)
     }
 
-    /// Breadth-first through linking values from `start` within the current epoch.
-    private func collect(from start: UInt32) -> [UInt32] {
+    /// Breadth-first through linking values from `start` within the current epoch; appends the
+    /// linking values met to `linkingValues`.
+    private func collect(from start: UInt32, values linkingValues: inout [UInt32]) -> [UInt32] {
         var out: [UInt32] = [start]
         recordStamp[Int(start)] = epoch
         var i = 0
@@ -27,6 +29,7 @@ extension Engine {
                 let v = Int(occValue[Int(node)])
                 guard links(v), valueStamp[v] != epoch else { continue }
                 valueStamp[v] = epoch
+                linkingValues.append(UInt32(v))
                 forEachRecord(of: v) { y in
                     if recordStamp[Int(y)] != epoch {
                         recordStamp[Int(y)] = epoch
@@ -56,6 +59,7 @@ extension Engine {
             let slot = newEntity(createdBy: r)
             rootEntity[r] = slot
             entityAnchor[Int(slot)] = UInt32(r)
+            setSlot(slot, forLinkingValuesOf: r)
             return
         }
         let slots = roots.map { rootEntity[Int($0)] }
@@ -65,6 +69,15 @@ extension Engine {
         for other in roots { root = uf.union(root, other) ?? uf.find(root) }
         rootEntity[Int(root)] = survivor
         entityAnchor[Int(survivor)] = root
+        // Values of the absorbed entities reach `survivor` through the slot forwards.
+        setSlot(survivor, forLinkingValuesOf: r)
+    }
+
+    private func setSlot(_ slot: UInt32, forLinkingValuesOf r: Int) {
+        for node in recordOccurrences[r] {
+            let v = Int(occValue[Int(node)])
+            if links(v) { valueSlot[v] = slot }
+        }
     }
 
     /// Rebuilds the entities around `seeds` after statuses or records changed, and gives each
@@ -76,8 +89,11 @@ extension Engine {
     func recompute(seeds: [UInt32], detached: [UInt32]) {
         nextEpoch()
         var pieces: [[UInt32]] = []
+        var pieceValues: [[UInt32]] = []
         for s in seeds where recordAlive[Int(s)] && recordStamp[Int(s)] != epoch {
-            pieces.append(collect(from: s))
+            var linkingValues: [UInt32] = []
+            pieces.append(collect(from: s, values: &linkingValues))
+            pieceValues.append(linkingValues)
         }
         // Old entity of every record involved, read before any reset.
         var oldSlot: [[UInt32]] = pieces.map { piece in piece.map { rootEntity[Int(uf.find($0))] } }
@@ -115,6 +131,7 @@ extension Engine {
             let root = uf.find(piece[0])
             rootEntity[Int(root)] = slot
             entityAnchor[Int(slot)] = root
+            for v in pieceValues[p] { valueSlot[Int(v)] = slot }
         }
         oldSlot.removeAll()
         // An entity none of whose records remain is gone (no redirect).
@@ -135,6 +152,7 @@ extension Engine {
         let slot = UInt32(entityID.count)
         sequence += 1
         entityID.append(id)
+        slotForward.append(Engine.none)
         entityCreated.append(sequence)
         entityAlive.append(true)
         entityAnchor.append(UInt32(r))
@@ -147,6 +165,7 @@ extension Engine {
     func absorb(_ slot: UInt32, into survivor: UInt32) {
         guard entityAlive[Int(slot)] else { return }
         entityAlive[Int(slot)] = false
+        slotForward[Int(slot)] = survivor
         redirects[entityID[Int(slot)]] = entityID[Int(survivor)]
         liveEntities -= 1
     }

@@ -52,7 +52,14 @@ public final class Engine {
     @exclusivity(unchecked) package var uf = UnionFind(count: 0)
     @exclusivity(unchecked) package var rootEntity: [UInt32] = []
 
+    /// Per value: the entity slot of its records when it links and has records, else `none`.
+    /// Slots absorbed by merges forward to their survivor (`slotForward`), so a merge touches no
+    /// value; a recomputation rewrites the slots of every value it visits. Lookups read this
+    /// instead of walking record → root → entity: one cache miss instead of four.
+    @exclusivity(unchecked) package var valueSlot: [UInt32] = []
+
     /// Entity slots.
+    @exclusivity(unchecked) package var slotForward: [UInt32] = []
     @exclusivity(unchecked) package var entityID: [UInt64] = []
     @exclusivity(unchecked) package var entityCreated: [UInt64] = []
     @exclusivity(unchecked) package var entityAlive: [Bool] = []
@@ -140,19 +147,22 @@ public final class Engine {
 
     /// The entity holding this identifier, given as UTF-8 bytes (the `String` form calls this).
     public func lookup(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer) throws(IDRError) -> UInt64? {
-        guard let info = kinds.info(kind) else {
+        let k = Int(kind.rawValue)
+        guard k < kinds.count, kinds.infos[k].registered else {
             throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
         }
+        let rule = kinds.infos[k].rule
         guard value.count <= configuration.limits.maxValueLength + 256 else { return nil }
         // A buffer of the caller's own: concurrent lookups share nothing.
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count + Normalizer.outputSlack) { out in
             let base = out.baseAddress!
-            guard case .valid(let n) = kinds.normalizer.normalize(value, rule: info.rule, into: base),
+            guard case .valid(let n) = kinds.normalizer.normalize(value, rule: rule, into: base),
                   let v = values.find(tag: kind.rawValue, base, n)
             else { return nil }
-            let vi = Int(v)
-            guard !valueIsPlaceholder[vi], !valueGeneric[vi], valueHead[vi] != Engine.none else { return nil }
-            return entityOfRecord(occRecord[Int(valueHead[vi])])
+            var slot = valueSlot[Int(v)]
+            guard slot != Engine.none else { return nil }
+            while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
+            return entityID[Int(slot)]
         }
     }
 
