@@ -70,6 +70,14 @@ struct ABIBenchCommand: ParsableCommand {
             let r = Int((x >> 33) % UInt64(n))
             if data.value(emailColumn, r).count > 0 { probes.append(r) }
         }
+        // Probe values back to back, so the timed loops read them sequentially and measure the
+        // engine, not the harness's own cache misses.
+        var probeBytes: [UInt8] = []
+        var probeEnds: [Int] = [0]
+        for r in probes {
+            probeBytes.append(contentsOf: data.value(emailColumn, r))
+            probeEnds.append(probeBytes.count)
+        }
         let clock = ContinuousClock()
         var swiftAdd: [Double] = [], cAdd: [Double] = [], swiftLookup: [Double] = [], cLookup: [Double] = []
         var sink: UInt64 = 0
@@ -89,8 +97,11 @@ struct ABIBenchCommand: ParsableCommand {
             }
             swiftAdd.append(seconds(clock.now - t0))
             t0 = clock.now
-            for r in probes {
-                sink &+= (try? engine.lookup(.email, data.value(emailColumn, r))).flatMap { $0 } ?? 0
+            probeBytes.withUnsafeBytes { all in
+                for i in 0..<probes.count {
+                    let v = UnsafeRawBufferPointer(rebasing: all[probeEnds[i]..<probeEnds[i + 1]])
+                    sink &+= (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0
+                }
             }
             swiftLookup.append(seconds(clock.now - t0))
 
@@ -113,11 +124,13 @@ struct ABIBenchCommand: ParsableCommand {
             guard status == 0 else { throw IDRError(.io, "idr_engine_add_columns failed with \(status)") }
             cAdd.append(seconds(clock.now - t0))
             t0 = clock.now
-            for r in probes {
-                var out: UInt64 = 0
-                let v = data.value(emailColumn, r)
-                _ = lookup(e, 1, v.baseAddress?.assumingMemoryBound(to: CChar.self), v.count, &out)
-                sink &+= out
+            probeBytes.withUnsafeBytes { all in
+                let base = all.baseAddress!.assumingMemoryBound(to: CChar.self)
+                for i in 0..<probes.count {
+                    var out: UInt64 = 0
+                    _ = lookup(e, 1, base + probeEnds[i], probeEnds[i + 1] - probeEnds[i], &out)
+                    sink &+= out
+                }
             }
             cLookup.append(seconds(clock.now - t0))
             free(e)

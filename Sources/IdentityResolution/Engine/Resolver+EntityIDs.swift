@@ -79,7 +79,7 @@ extension Resolver {
         var distinct = [Int](repeating: 0, count: kinds.count)
         var generic = [Int](repeating: 0, count: kinds.count)
         for v in 0..<values.count {
-            let k = Int(values.tags[v])
+            let k = Int(values.tag(v))
             distinct[k] += 1
             if flags[v] & 4 != 0 { generic[k] += 1 }
         }

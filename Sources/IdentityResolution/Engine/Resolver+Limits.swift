@@ -32,7 +32,7 @@ extension Resolver {
         var held = [[UInt64]](repeating: [], count: n)
         for o in occurrenceValue.indices {
             let v = Int(occurrenceValue[o])
-            let kind = values.tags[v]
+            let kind = values.tag(v)
             if flags[v] == 0, kinds[Int(kind)].entityLimit > 0 {
                 held[Int(occurrenceRecord[o])].append(UInt64(kind) << 32 | UInt64(v))
             }
@@ -43,7 +43,7 @@ extension Resolver {
         }
         var order = (0..<nv).filter { flags[$0] == 0 && start[$0 + 1] - start[$0] > 1 }
         order.sort { a, b in
-            let ra = rank[Int(values.tags[a])], rb = rank[Int(values.tags[b])]
+            let ra = rank[Int(values.tag(a))], rb = rank[Int(values.tag(b))]
             return ra != rb ? ra < rb : values.bytesLess(a, b)
         }
         var refused: [RefusedLink] = []
@@ -57,7 +57,7 @@ extension Resolver {
                 if a == b { continue }
                 let merged = sortedUnion(held[Int(a)], held[Int(b)])
                 if let (kind, limit) = exceededLimit(merged, held[Int(a)], held[Int(b)]) {
-                    let viaKind = values.tags[v]
+                    let viaKind = values.tag(v)
                     refused.append(RefusedLink(
                         recordKey: records.string(at: Int(r0)), otherRecordKey: records.string(at: Int(r)),
                         viaKind: IdentifierKind(rawValue: viaKind), viaValue: values.string(at: v),

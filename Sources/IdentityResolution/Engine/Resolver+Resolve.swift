@@ -49,11 +49,11 @@ extension Resolver {
         let found = genericCandidates(&flags)
         var generic = found
         generic.sort { a, b in
-            let ka = values.tags[a.value], kb = values.tags[b.value]
+            let ka = values.tag(a.value), kb = values.tag(b.value)
             return ka != kb ? ka < kb : values.bytesLess(a.value, b.value)
         }
         return generic.map { g in
-            let kind = values.tags[g.value]
+            let kind = values.tag(g.value)
             return GenericValue(kind: IdentifierKind(rawValue: kind), value: values.string(at: g.value),
                                 records: g.records, customers: g.customers, threshold: kinds[Int(kind)].genericThreshold)
         }
@@ -64,7 +64,7 @@ extension Resolver {
     private func genericCandidates(_ flags: inout [UInt8]) -> [(value: Int, records: Int, customers: Int)] {
         let nv = values.count
         var counts = [UInt32](repeating: 0, count: nv)
-        let thresholds = values.tags.map { UInt32(kinds[Int($0)].genericThreshold) }
+        let thresholds = (0..<values.count).map { UInt32(kinds[Int(values.tag($0))].genericThreshold) }
         for v in occurrenceValue { counts[Int(v)] &+= 1 }
         var any = false
         for v in 0..<nv where thresholds[v] > 0 && counts[v] > thresholds[v] && flags[v] == 0 {
@@ -106,7 +106,7 @@ extension Resolver {
         let n = records.count
         // Values of each record (CSR), distinguishing kinds only.
         var start = [Int](repeating: 0, count: n + 1)
-        for o in occurrenceRecord.indices where kinds[Int(values.tags[Int(occurrenceValue[o])])].distinguishesCustomers {
+        for o in occurrenceRecord.indices where kinds[Int(values.tag(Int(occurrenceValue[o])))].distinguishesCustomers {
             start[Int(occurrenceRecord[o]) + 1] += 1
         }
         for r in 0..<n { start[r + 1] += start[r] }
@@ -114,7 +114,7 @@ extension Resolver {
         var held = [UInt32](repeating: 0, count: start[n])
         for o in occurrenceRecord.indices {
             let v = occurrenceValue[o]
-            guard kinds[Int(values.tags[Int(v)])].distinguishesCustomers else { continue }
+            guard kinds[Int(values.tag(Int(v)))].distinguishesCustomers else { continue }
             let r = Int(occurrenceRecord[o])
             held[fill[r]] = v
             fill[r] += 1
@@ -129,7 +129,7 @@ extension Resolver {
             while j < pairs.count, Int(pairs[j] >> 32) == v {
                 let r = Int(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)
                 for w in held[start[r]..<start[r + 1]] where Int(w) != v && flags[Int(w)] & Flag.placeholder == 0 {
-                    seen.append(UInt64(values.tags[Int(w)]) << 32 | UInt64(w))
+                    seen.append(UInt64(values.tag(Int(w))) << 32 | UInt64(w))
                 }
                 j += 1
             }
@@ -148,7 +148,7 @@ extension Resolver {
                 k = m
             }
             flags[v] &= ~Flag.candidate
-            if most > kinds[Int(values.tags[v])].genericThreshold {
+            if most > kinds[Int(values.tag(v))].genericThreshold {
                 flags[v] |= Flag.generic
                 generic.append((v, j - i, most))
             }

@@ -20,7 +20,7 @@ struct InternTableTests {
                 #expect(inserted && Int(i) == seen.count)
                 seen[key] = i
             }
-            #expect(t.string(at: Int(i)) == s && t.tags[Int(i)] == tag)
+            #expect(t.string(at: Int(i)) == s && t.tag(Int(i)) == tag)
         }
         #expect(t.count == seen.count)
         #expect(t.find(tag: 9, nil, 0) == nil)
