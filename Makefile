@@ -6,8 +6,11 @@ SAMPLE_DIR ?= .build/sample
 RECORDS    ?= 1000000
 SEED       ?= 42
 BENCH      := .build/release/idr-bench
+PYTHON     ?= python3
+# Python packages for the binding's tests and benchmark, pinned.
+PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: all deps build release lib lib-static run test test-swift test-cli test-c clean
+.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-python bench-python clean
 
 all: build
 
@@ -44,7 +47,7 @@ run: release
 	$(BENCH) resolve $(SAMPLE_DIR)/records.csv --out $(SAMPLE_DIR)/entities.csv --stats $(SAMPLE_DIR)/stats.json
 	$(BENCH) score --truth $(SAMPLE_DIR)/truth.csv --predicted $(SAMPLE_DIR)/entities.csv
 
-test: deps test-swift test-cli test-c
+test: deps test-swift test-cli test-c test-python
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -61,5 +64,20 @@ test-c:
 	$(SWIFT) build --product idr -Xswiftc -sanitize=thread --scratch-path .build-tsan
 	bash bindings/c/run-tests.sh .build/debug .build-tsan/debug
 
+# Python: the pinned packages, then the binding itself (pip builds and ships libidr.so).
+py-deps:
+	$(PYTHON) -m pip install -q --disable-pip-version-check $(PY_PINS)
+
+test-python: deps py-deps lib
+	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
+	$(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests
+
+# add_many from Python against the native engine on the same 1M generated records.
+bench-python: release py-deps
+	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
+	@mkdir -p $(SAMPLE_DIR)
+	test -f $(SAMPLE_DIR)/records.csv || $(BENCH) generate --records $(RECORDS) --seed $(SEED) --out $(SAMPLE_DIR)/records.csv
+	$(PYTHON) bindings/python/bench/bench_add_many.py $(SAMPLE_DIR)/records.csv --idr-bench $(BENCH)
+
 clean:
-	rm -rf .build .build-tsan .build-static
+	rm -rf .build .build-tsan .build-static bindings/python/build

@@ -1,0 +1,299 @@
+"""idr.Engine: the online engine over libidr.so."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from . import _columns
+from ._errors import raise_for
+from ._ffi import ffi, lib
+from ._kinds import BUILTIN_KINDS, RULES
+
+_CHUNK = 65_536
+
+_FLAG_OPTIONS = {
+    "email_drop_plus_tag": (lib.IDR_FLAG_EMAIL_DROP_PLUS_TAG, False),
+    "email_gmail_dots": (lib.IDR_FLAG_EMAIL_GMAIL_DOTS, False),
+    "builtin_placeholders": (lib.IDR_FLAG_NO_BUILTIN_PLACEHOLDERS, True),
+    "generic_guard": (lib.IDR_FLAG_NO_GENERIC_GUARD, True),
+}
+_LIMIT_OPTIONS = ("max_record_key_length", "max_value_length", "max_identifiers_per_record", "max_custom_kinds",
+                  "max_records")
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counters of an engine (idr_stats)."""
+
+    records: int
+    entities: int
+    values: int
+    generic_values: int
+    placeholder_values: int
+    invalid_values: int
+    largest_entity: int
+
+
+def _options(options: Mapping[str, Any]) -> Any:
+    o = ffi.new("idr_options *")
+    lib.idr_options_init(o)
+    for name, value in options.items():
+        if name in _FLAG_OPTIONS:
+            bit, default_on = _FLAG_OPTIONS[name]
+            # Options that are on by default are turned off by a "NO_" flag.
+            if bool(value) != default_on:
+                o.flags |= bit
+        elif name == "default_country_code":
+            o.default_country_code = int(value)
+        elif name == "phone_trunk_prefix":
+            if value == "auto":
+                o.phone_trunk_prefix = lib.IDR_TRUNK_AUTO
+            elif value in ("none", None):
+                o.phone_trunk_prefix = lib.IDR_TRUNK_NONE
+            else:
+                o.phone_trunk_prefix = int(value)
+        elif name == "generic_thresholds":
+            for kind, threshold in dict(value).items():
+                if kind not in BUILTIN_KINDS:
+                    raise TypeError(f"generic_thresholds: {kind!r} is not a built-in kind")
+                o.generic_threshold[BUILTIN_KINDS[kind]] = int(threshold)
+        elif name == "custom_generic_threshold":
+            o.custom_generic_threshold = int(value)
+        elif name == "distinguishing_kinds":
+            mask = 0
+            for kind in value:
+                if kind not in BUILTIN_KINDS:
+                    raise TypeError(f"distinguishing_kinds: {kind!r} is not a built-in kind")
+                mask |= 1 << BUILTIN_KINDS[kind]
+            o.distinguishing_kinds = mask
+        elif name in _LIMIT_OPTIONS:
+            setattr(o, name, int(value))
+        else:
+            raise TypeError(f"unknown option {name!r}")
+    return o
+
+
+class Engine:
+    """An online identity engine: add, replace and remove records; ask who is who at any time.
+
+    Options (all optional; defaults as documented in the README): ``default_country_code``,
+    ``phone_trunk_prefix`` ("auto", "none" or a digit), ``email_drop_plus_tag``,
+    ``email_gmail_dots``, ``builtin_placeholders``, ``generic_guard``, ``generic_thresholds``
+    (dict kind → int), ``custom_generic_threshold``, ``distinguishing_kinds``, and the limits
+    ``max_record_key_length``, ``max_value_length``, ``max_identifiers_per_record``,
+    ``max_custom_kinds``, ``max_records``.
+
+    Threads: one engine may be shared by any number of threads. Calls release the GIL; reads
+    run in parallel with each other and with one writer (the C library's reader-writer lock).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        opts = _options(options)
+        out = ffi.new("idr_engine **")
+        status = lib.idr_engine_create(opts, out)
+        if status != 0:
+            raise_for(status)
+        # ffi.gc frees the engine if close() is never called.
+        self._ptr = ffi.gc(out[0], lib.idr_engine_free)
+        self._kinds: dict[str, int] = dict(BUILTIN_KINDS)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the engine now; any later call raises ValueError. Closing twice is fine."""
+        if self._ptr is not None:
+            ffi.release(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _engine(self) -> Any:
+        if self._ptr is None:
+            raise ValueError("the engine is closed")
+        return self._ptr
+
+    # -- kinds ------------------------------------------------------------------------------
+
+    def register_kind(self, name: str, rule: str = "exact", generic_threshold: int | None = None) -> int:
+        """Registers a custom kind (rule: email, phone, device_id, token, lowercase, exact)."""
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; rules: {', '.join(RULES)}")
+        data = name.encode("utf-8")
+        out = ffi.new("uint32_t *")
+        threshold = 0xFFFF_FFFF if generic_threshold is None else int(generic_threshold)
+        status = lib.idr_engine_register_kind_ex(self._engine, data, len(data), RULES[rule], threshold, out)
+        if status != 0:
+            raise_for(status, self._engine)
+        self._kinds[name] = out[0]
+        return out[0]
+
+    def _kind(self, kind: str | int) -> int:
+        if isinstance(kind, int):
+            return kind
+        found = self._kinds.get(kind)
+        return found if found is not None else self.register_kind(kind)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def add(self, record_key: str, *, email: Any = None, phone: Any = None, loyalty_id: Any = None,
+            device_id: Any = None, pos_card: Any = None, source: str | None = None, **custom: Any) -> int:
+        """Adds a record, or replaces the identifiers of an existing one; returns its entity ID.
+
+        Each identifier is a string or an iterable of strings; None means none. Custom kinds are
+        keyword arguments (registered on first use with the exact rule, unless registered before).
+        `source` is accepted for symmetry with bulk files; the online engine does not use it yet.
+        """
+        ids: list[tuple[int, bytes]] = []
+        for name, value in (("email", email), ("phone", phone), ("loyalty_id", loyalty_id),
+                            ("device_id", device_id), ("pos_card", pos_card), *custom.items()):
+            if value is None:
+                continue
+            values = [value] if isinstance(value, (str, bytes)) else list(value)
+            kind = self._kind(name)
+            for v in values:
+                encoded = _columns._encode(v)
+                if encoded:
+                    ids.append((kind, encoded))
+        key = record_key.encode("utf-8", "surrogatepass")
+        array = ffi.new("idr_identifier[]", max(len(ids), 1))
+        keep = []
+        for i, (kind, data) in enumerate(ids):
+            buf = ffi.from_buffer(data)
+            keep.append(buf)
+            array[i].kind = kind
+            array[i].value = buf
+            array[i].value_len = len(data)
+        out = ffi.new("uint64_t *")
+        status = lib.idr_engine_add(self._engine, key, len(key), array, len(ids), out)
+        if status != 0:
+            raise_for(status, self._engine)
+        return int(out[0])
+
+    def add_many(self, record_keys: Any, *, email: Any = None, phone: Any = None, loyalty_id: Any = None,
+                 device_id: Any = None, pos_card: Any = None, source: Any = None, **custom: Any) -> Any:
+        """Adds many records given as columns; returns their entity IDs (numpy uint64 array when
+        numpy is installed, else an array('Q')), each as it stood right after its record.
+
+        Columns may be lists, tuples, numpy arrays, pandas Series or pyarrow arrays of equal
+        length; None and NaN are missing values. One C call per chunk of 65,536 records.
+        """
+        keys = _columns.to_list(record_keys)
+        n = len(keys)
+        columns: list[tuple[int, bytes, Any]] = []
+        for name, column in (("email", email), ("phone", phone), ("loyalty_id", loyalty_id),
+                             ("device_id", device_id), ("pos_card", pos_card), *custom.items()):
+            if column is None:
+                continue
+            values = _columns.to_list(column)
+            if len(values) != n:
+                raise ValueError(f"column {name!r} has {len(values)} values for {n} record keys")
+            data, offsets = _columns.encode(values)
+            columns.append((self._kind(name), data, offsets))
+        key_data, key_offsets = _columns.encode(keys)
+        try:
+            import numpy
+            result = numpy.zeros(n, dtype=numpy.uint64)
+        except ImportError:  # pragma: no cover - numpy is optional
+            from array import array as _array
+            result = _array("Q", bytes(8 * n))
+        if n == 0:
+            return result
+        out = ffi.from_buffer("uint64_t[]", result)
+        kinds = ffi.new("uint32_t[]", [c[0] for c in columns] or [0])
+        data_buffers = [ffi.from_buffer(c[1]) for c in columns]
+        offset_buffers = [ffi.from_buffer("uint64_t[]", c[2]) for c in columns]
+        data_ptrs = ffi.new("char *[]", data_buffers or [ffi.NULL])
+        data_lens = ffi.new("size_t[]", [len(c[1]) for c in columns] or [0])
+        key_buf = ffi.from_buffer(key_data)
+        key_off = ffi.from_buffer("uint64_t[]", key_offsets)
+        processed = ffi.new("size_t *")
+        for start in range(0, n, _CHUNK):
+            count = min(_CHUNK, n - start)
+            offsets = ffi.new("uint64_t *[]", [b + start for b in offset_buffers] or [ffi.NULL])
+            status = lib.idr_engine_add_columns(
+                self._engine, count, key_buf, len(key_data), key_off + start, len(columns), kinds, data_ptrs,
+                data_lens, offsets, out + start, processed)
+            if status != 0:
+                raise_for(status, self._engine)
+        return result
+
+    def remove(self, record_key: str) -> None:
+        """Removes a record; raises NotFoundError if it is not in the engine."""
+        key = record_key.encode("utf-8", "surrogatepass")
+        status = lib.idr_engine_remove(self._engine, key, len(key))
+        if status != 0:
+            raise_for(status, self._engine)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def entity_of(self, record_key: str) -> int | None:
+        """The entity ID of a record, or None if it is not in the engine."""
+        key = record_key.encode("utf-8", "surrogatepass")
+        out = ffi.new("uint64_t *")
+        status = lib.idr_engine_entity_of(self._engine, key, len(key), out)
+        if status == lib.IDR_E_NOT_FOUND:
+            return None
+        if status != 0:
+            raise_for(status, self._engine)
+        return int(out[0])
+
+    def lookup(self, kind: str | int, value: str) -> int | None:
+        """The entity holding an identifier (normalized first), or None when it identifies no one
+        (unknown, invalid, a placeholder or generic). Raises UnknownKindError for an unknown kind."""
+        number = self._kinds.get(kind) if isinstance(kind, str) else kind
+        if number is None:
+            raise_unknown = f"unknown kind {kind!r}"
+            from ._errors import UnknownKindError
+            raise UnknownKindError(raise_unknown, -9)
+        data = value.encode("utf-8", "surrogatepass")
+        out = ffi.new("uint64_t *")
+        status = lib.idr_engine_lookup(self._engine, number, data, len(data), out)
+        if status == lib.IDR_E_NOT_FOUND:
+            return None
+        if status != 0:
+            raise_for(status, self._engine)
+        return int(out[0])
+
+    def resolve(self, entity: int) -> int | None:
+        """The current ID of an entity ID issued earlier (after merges), or None if gone."""
+        out = ffi.new("uint64_t *")
+        status = lib.idr_engine_resolve(self._engine, entity, out)
+        if status == lib.IDR_E_NOT_FOUND:
+            return None
+        if status != 0:
+            raise_for(status, self._engine)
+        return int(out[0])
+
+    def members(self, entity: int) -> list[str]:
+        """The record keys of an entity, sorted bytewise; [] for an unknown entity."""
+        out = ffi.new("idr_members **")
+        status = lib.idr_engine_members(self._engine, entity, out)
+        if status == lib.IDR_E_NOT_FOUND:
+            return []
+        if status != 0:
+            raise_for(status, self._engine)
+        members = out[0]
+        try:
+            length = ffi.new("size_t *")
+            keys = []
+            for i in range(lib.idr_members_count(members)):
+                p = lib.idr_members_key(members, i, length)
+                keys.append(ffi.unpack(p, length[0]).decode("utf-8", "surrogatepass"))
+            return keys
+        finally:
+            lib.idr_members_free(members)
+
+    def stats(self) -> Stats:
+        """The engine's counters."""
+        s = ffi.new("idr_stats *")
+        s.version = lib.IDR_STATS_VERSION
+        status = lib.idr_engine_stats(self._engine, s)
+        if status != 0:
+            raise_for(status, self._engine)
+        return Stats(s.records, s.entities, s.values, s.generic_values, s.placeholder_values, s.invalid_values,
+                     s.largest_entity)

@@ -1,0 +1,61 @@
+"""Properties: normalization is idempotent; add_many equals a loop of add; order does not matter."""
+import random
+
+from hypothesis import given, settings, strategies as st
+
+import idr
+
+text = st.text(alphabet=st.sampled_from(list("aZ09@.+-_ {}()éx")), max_size=30)
+
+
+@given(kind=st.sampled_from(list(idr.BUILTIN_KINDS)), value=text)
+@settings(max_examples=400, deadline=None)
+def test_normalize_is_idempotent(kind, value):
+    try:
+        once = idr.normalize(kind, value)
+    except idr.InvalidValueError:
+        return
+    assert idr.normalize(kind, once) == once
+
+
+emails = st.sampled_from(["a@x.com", "B@x.com", "b@x.com", "c@y.org", "test@test.com", None])
+phones = st.sampled_from(["5550100001", "555-010-0002", "+1 555 010 0003", "123", None])
+cards = st.sampled_from(["CARD-1", "card 2", "N/A", None])
+records = st.lists(st.tuples(st.integers(0, 25), emails, phones, cards), max_size=60)
+
+
+def partition(engine, keys):
+    groups = {}
+    for k in keys:
+        groups.setdefault(engine.entity_of(k), set()).add(k)
+    return {frozenset(g) for g in groups.values()}
+
+
+@given(records)
+@settings(max_examples=150, deadline=None)
+def test_add_many_equals_a_loop_of_add(rows):
+    keys = [f"k{k}" for k, *_ in rows]
+    with idr.Engine() as one, idr.Engine() as many:
+        looped = [one.add(key, email=e, phone=p, pos_card=c) for key, (_, e, p, c) in zip(keys, rows)]
+        batched = many.add_many(keys, email=[r[1] for r in rows], phone=[r[2] for r in rows], pos_card=[r[3] for r in rows])
+        assert [int(x) for x in batched] == looped
+        assert [one.entity_of(k) for k in keys] == [many.entity_of(k) for k in keys]
+
+
+@given(records, st.randoms(use_true_random=False))
+@settings(max_examples=150, deadline=None)
+def test_partition_does_not_depend_on_order(rows, rnd):
+    # The last row of a key wins (upsert), so compare the same final contents in two orders.
+    final = {}
+    for k, e, p, c in rows:
+        final[f"k{k}"] = (e, p, c)
+    items = list(final.items())
+    shuffled = items[:]
+    rnd.shuffle(shuffled)
+    with idr.Engine(generic_thresholds={"phone": 1, "pos_card": 1}) as a, \
+            idr.Engine(generic_thresholds={"phone": 1, "pos_card": 1}) as b:
+        for key, (e, p, c) in items:
+            a.add(key, email=e, phone=p, pos_card=c)
+        for key, (e, p, c) in shuffled:
+            b.add(key, email=e, phone=p, pos_card=c)
+        assert partition(a, final) == partition(b, final)
