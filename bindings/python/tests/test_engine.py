@@ -165,16 +165,16 @@ def test_add_many_column_types():
         assert engine.entity_of("ok") is not None and engine.entity_of("never") is None
 
 
-def test_add_many_pandas_and_pyarrow():
+def test_add_many_pandas():
     pd = pytest.importorskip("pandas")
     with idr.Engine() as engine:
         df = pd.DataFrame({"id": ["a", "b", "c"], "email": ["a@x.com", pd.NA, "a@x.com"], "phone": [None, "5550100001", None]})
         engine.add_many(df["id"], email=df["email"], phone=df["phone"])
         assert engine.entity_of("a") == engine.entity_of("c") != engine.entity_of("b")
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return
+
+
+def test_add_many_pyarrow():
+    pa = pytest.importorskip("pyarrow")
     with idr.Engine() as engine:
         engine.add_many(pa.array(["a", "b"]), email=pa.array(["a@x.com", "a@x.com"]))
         assert engine.entity_of("a") == engine.entity_of("b")
