@@ -10,21 +10,7 @@ extension Engine {
     @discardableResult
     public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
         let limits = configuration.limits
-        guard key.count > 0, let keyBase = key.baseAddress else {
-            throw IDRError(.invalidArgument, "record key is empty")
-        }
-        guard key.count <= limits.maxRecordKeyLength else {
-            throw IDRError(.limitExceeded, "record key of \(key.count) bytes exceeds maxRecordKeyLength \(limits.maxRecordKeyLength)")
-        }
-        guard isValidUTF8(keyBase.assumingMemoryBound(to: UInt8.self), key.count) else {
-            throw IDRError(.invalidUTF8, "record key is not valid UTF-8")
-        }
-        guard identifiers.count <= limits.maxIdentifiersPerRecord else {
-            throw IDRError(.limitExceeded, "\(identifiers.count) identifiers exceed maxIdentifiersPerRecord \(limits.maxIdentifiersPerRecord)")
-        }
-        for id in identifiers where kinds.info(id.kind) == nil {
-            throw IDRError(.unknownKind, "identifier kind \(id.kind.rawValue) is not registered")
-        }
+        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits)
         let existing = records.find(tag: 0, keyBase, key.count)
         if existing == nil || !recordAlive[Int(existing!)], recordCount >= limits.maxRecords {
             throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")

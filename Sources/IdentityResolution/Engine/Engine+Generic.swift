@@ -19,18 +19,6 @@ extension Engine {
             o = occNext[Int(o)]
         }
         seen.sort()
-        var i = 0
-        while i < seen.count {
-            let kind = seen[i] >> 32
-            var distinct = 0
-            var j = i
-            while j < seen.count, seen[j] >> 32 == kind {
-                if j == i || seen[j] != seen[j - 1] { distinct += 1 }
-                j += 1
-            }
-            if distinct > threshold { return true }
-            i = j
-        }
-        return false
+        return largestDistinctCountPerKind(seen) > threshold
     }
 }

@@ -134,19 +134,7 @@ extension Resolver {
                 j += 1
             }
             seen.sort()
-            var most = 0
-            var k = 0
-            while k < seen.count {
-                let kind = seen[k] >> 32
-                var distinct = 0
-                var m = k
-                while m < seen.count, seen[m] >> 32 == kind {
-                    if m == k || seen[m] != seen[m - 1] { distinct += 1 }
-                    m += 1
-                }
-                most = max(most, distinct)
-                k = m
-            }
+            let most = largestDistinctCountPerKind(seen)
             flags[v] &= ~Flag.candidate
             if most > kinds[Int(values.tag(v))].genericThreshold {
                 flags[v] |= Flag.generic

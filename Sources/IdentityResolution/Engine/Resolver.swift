@@ -147,26 +147,9 @@ extension Resolver {
         identifiers: UnsafeBufferPointer<RawIdentifier>
     ) throws(IDRError) -> Int {
         let limits = configuration.limits
-        guard key.count > 0, let keyBase = key.baseAddress else {
-            throw IDRError(.invalidArgument, "record key is empty")
-        }
-        guard key.count <= limits.maxRecordKeyLength else {
-            throw IDRError(.limitExceeded, "record key of \(key.count) bytes exceeds maxRecordKeyLength \(limits.maxRecordKeyLength)")
-        }
-        guard isValidUTF8(keyBase.assumingMemoryBound(to: UInt8.self), key.count) else {
-            throw IDRError(.invalidUTF8, "record key is not valid UTF-8")
-        }
-        guard identifiers.count <= limits.maxIdentifiersPerRecord else {
-            throw IDRError(.limitExceeded, "\(identifiers.count) identifiers exceed maxIdentifiersPerRecord \(limits.maxIdentifiersPerRecord)")
-        }
+        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits)
         var valueBytes = 0
-        for id in identifiers {
-            let k = Int(id.kind.rawValue)
-            guard k < kinds.count, kinds[k].registered else {
-                throw IDRError(.unknownKind, "identifier kind \(id.kind.rawValue) is not registered")
-            }
-            valueBytes &+= id.value.count
-        }
+        for id in identifiers { valueBytes &+= id.value.count }
         var sourceIndex: UInt32 = 0
         if let source, source.count > 0 {
             guard isValidUTF8(source.baseAddress!.assumingMemoryBound(to: UInt8.self), source.count),
