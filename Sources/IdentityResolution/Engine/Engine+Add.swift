@@ -57,13 +57,19 @@ extension Engine {
             let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
             if current == valueSet { return currentEntity(ofRecord: r) }
             // Upsert: the record keeps its age; its old identifiers go, the new ones come.
+            // A split it causes is cut by an identifier it no longer carries.
+            beginEvents(record: r)
+            writeCut = current.first { !valueSet.contains($0) && links(Int($0)) }
             let age = recordSeq[r]
-            detach(record: r)
-            attach(record: r, values: valueSet, seq: age)
+            detach(record: r, removing: false)
+            attach(record: r, values: valueSet, seq: age, keepingEntity: true)
         } else {
+            beginEvents(record: r)
+            writeCut = nil
             sequence += 1
             attach(record: r, values: valueSet, seq: sequence)
         }
+        endEvents()
         return currentEntity(ofRecord: r)
     }
 
@@ -104,7 +110,10 @@ extension Engine {
     @discardableResult
     public func remove(recordKey key: UnsafeRawBufferPointer) -> Bool {
         guard let r = records.find(tag: 0, key.baseAddress, key.count), recordAlive[Int(r)] else { return false }
-        detach(record: Int(r))
+        beginEvents(record: Int(r))
+        writeCut = nil
+        detach(record: Int(r), removing: true)
+        endEvents()
         return true
     }
 
@@ -124,12 +133,17 @@ extension Engine {
         entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
     }
 
-    /// Brings a record (not alive, a singleton) to life with `values`.
-    private func attach(record r: Int, values valueSet: [UInt32], seq: UInt64) {
-        recordAlive[r] = true
+    /// Gives record `r` the identifiers `values` and links it. A new record (not alive) comes
+    /// to life as a singleton; with `keepingEntity` (an upsert) the record is alive, alone in the
+    /// entity it kept through ``detach(record:removing:)``, and that entity takes part in the
+    /// joins like any other (the one created first keeps its ID).
+    private func attach(record r: Int, values valueSet: [UInt32], seq: UInt64, keepingEntity: Bool = false) {
+        if !keepingEntity {
+            recordAlive[r] = true
+            recordCount += 1
+            uf.reset(UInt32(r))
+        }
         recordSeq[r] = seq
-        recordCount += 1
-        uf.reset(UInt32(r))
         var nodes: [UInt32] = []
         nodes.reserveCapacity(valueSet.count)
         for v in valueSet { nodes.append(link(record: UInt32(r), value: v)) }
@@ -148,15 +162,23 @@ extension Engine {
         } else {
             var seeds: [UInt32] = [UInt32(r)]
             for v in flipped { forEachRecord(of: v) { seeds.append($0) } }
-            rootEntity[r] = Engine.none
-            recompute(seeds: seeds, detached: [])
+            if !keepingEntity { rootEntity[r] = Engine.none }
+            // The value that became generic cut what it held; the record's linking values bridge.
+            writeCut = UInt32(flipped[0])
+            let bridge = valueSet.first { links(Int($0)) }
+            recompute(seeds: seeds, detached: [], via: bridge)
         }
     }
 
-    /// Takes a live record out: unlinks its identifiers and re-splits what it held together.
-    private func detach(record r: Int) {
+    /// Unlinks a live record's identifiers and re-splits what it held together. With
+    /// `removing` the record leaves (and it is reported); otherwise (the first half of an
+    /// upsert) it stays alive, alone in a piece of its own, which keeps its entity if it is that
+    /// entity's oldest record.
+    private func detach(record r: Int, removing: Bool) {
+        if removing { note(.removed(slot: rootEntity[Int(uf.find(UInt32(r)))])) }
         // Records that shared a linking value with r: every piece of r's old entity holds one.
         var seeds: [UInt32] = []
+        var relinked: UInt32? = nil
         let old = recordOccurrences[r]
         for node in old {
             let v = Int(occValue[Int(node)])
@@ -168,13 +190,18 @@ extension Engine {
                 // Fewer records can make a generic value linkable again: its records join.
                 valueGeneric[v] = false
                 genericValueCount -= 1
+                relinked = relinked ?? UInt32(v)
                 forEachRecord(of: v) { seeds.append($0) }
             }
         }
         recordOccurrences[r] = []
-        recordAlive[r] = false
-        recordCount -= 1
-        recompute(seeds: seeds, detached: [UInt32(r)])
+        if removing {
+            recordAlive[r] = false
+            recordCount -= 1
+            recompute(seeds: seeds, detached: [UInt32(r)], via: relinked)
+        } else {
+            recompute(seeds: [UInt32(r)] + seeds, detached: [], via: relinked)
+        }
     }
 
     /// Puts an occurrence node at the head of `v`'s record list.

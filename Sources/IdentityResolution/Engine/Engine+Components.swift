@@ -41,10 +41,16 @@ extension Engine {
         return out
     }
 
-    /// Fast path of an add: `r` (a fresh singleton, none of whose values changed status) joins
-    /// the entities of its linking values.
+    /// Fast path of an add: `r` (a fresh singleton, or after an upsert alone in its own
+    /// entity; none of its values changed status) joins the entities of its linking values.
     func joinComponents(record r: Int) {
         var roots: [UInt32] = []
+        var bridges: [UInt32] = []
+        let own = uf.find(UInt32(r))
+        if rootEntity[Int(own)] != Engine.none {
+            roots.append(own)
+            bridges.append(Engine.none)
+        }
         for node in recordOccurrences[r] {
             let v = Int(occValue[Int(node)])
             guard links(v) else { continue }
@@ -53,20 +59,34 @@ extension Engine {
             while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
             guard o != Engine.none else { continue }
             let root = uf.find(occRecord[Int(o)])
-            if !roots.contains(root) { roots.append(root) }
+            if root != own, !roots.contains(root) {
+                roots.append(root)
+                bridges.append(UInt32(v))
+            }
+        }
+        if roots.count == 1, roots[0] == own {
+            // Alone in the entity it kept: nothing to join, only its values to point at it.
+            setSlot(rootEntity[Int(own)], forLinkingValuesOf: r)
+            return
         }
         guard !roots.isEmpty else {
             let slot = newEntity(createdBy: r)
             rootEntity[r] = slot
             entityAnchor[Int(slot)] = UInt32(r)
             setSlot(slot, forLinkingValuesOf: r)
+            note(.created(slot: slot))
             return
         }
         let slots = roots.map { rootEntity[Int($0)] }
         let survivor = slots.min { entityCreated[Int($0)] < entityCreated[Int($1)] }!
-        for s in slots where s != survivor { absorb(s, into: survivor) }
-        var root = UInt32(r)
-        for other in roots { root = uf.union(root, other) ?? uf.find(root) }
+        for (i, s) in slots.enumerated() where s != survivor {
+            absorb(s, into: survivor)
+            // The record's own entity joins through whichever identifier reached the survivor.
+            let via = bridges[i] != Engine.none ? bridges[i] : bridges.first { $0 != Engine.none }
+            note(.merged(from: s, into: survivor, via: via))
+        }
+        var root = own
+        for other in roots where other != own { root = uf.union(root, other) ?? uf.find(root) }
         rootEntity[Int(root)] = survivor
         entityAnchor[Int(survivor)] = root
         // Values of the absorbed entities reach `survivor` through the slot forwards.
@@ -86,7 +106,7 @@ extension Engine {
     /// Every record of every entity touched is reached from a seed (a split piece always
     /// holds a seed: the record or value that held it to the rest), so resetting exactly the
     /// records reached leaves no stale parent pointer behind.
-    func recompute(seeds: [UInt32], detached: [UInt32]) {
+    func recompute(seeds: [UInt32], detached: [UInt32], via bridge: UInt32? = nil) {
         nextEpoch()
         var pieces: [[UInt32]] = []
         var pieceValues: [[UInt32]] = []
@@ -118,20 +138,38 @@ extension Engine {
             }
         }
         var kept = [[UInt32]](repeating: [], count: pieces.count)
-        for (slot, o) in oldest { kept[o.piece].append(slot) }
+        // Slot order (creation order), not dictionary order: events come out deterministic.
+        for slot in oldest.keys.sorted() { kept[oldest[slot]!.piece].append(slot) }
+        var pieceSlot = [UInt32](repeating: Engine.none, count: pieces.count)
         for (p, piece) in pieces.enumerated() {
             let slot: UInt32
             if kept[p].isEmpty {
                 let first = piece.min { recordSeq[Int($0)] < recordSeq[Int($1)] }!
                 slot = newEntity(createdBy: Int(first))
+                // A piece none of whose records had an entity is new; otherwise it is a split part.
+                if oldSlot[p].allSatisfy({ $0 == Engine.none }) { note(.created(slot: slot)) }
             } else {
                 slot = kept[p].min { entityCreated[Int($0)] < entityCreated[Int($1)] }!
-                for other in kept[p] where other != slot { absorb(other, into: slot) }
+                for other in kept[p] where other != slot {
+                    absorb(other, into: slot)
+                    note(.merged(from: other, into: slot, via: bridge))
+                }
             }
+            pieceSlot[p] = slot
             let root = uf.find(piece[0])
             rootEntity[Int(root)] = slot
             entityAnchor[Int(slot)] = root
             for v in pieceValues[p] { valueSlot[Int(v)] = slot }
+        }
+        if wantsEvents {
+            // An old entity whose records now lie in several pieces split; its own piece first.
+            for slot in oldest.keys.sorted() {
+                var parts: [UInt32] = [pieceSlot[oldest[slot]!.piece]]
+                for (p, slots) in oldSlot.enumerated() where slots.contains(slot) && !parts.contains(pieceSlot[p]) {
+                    parts.append(pieceSlot[p])
+                }
+                if parts.count > 1 { note(.split(from: slot, parts: parts, cut: writeCut)) }
+            }
         }
         oldSlot.removeAll()
         // An entity none of whose records remain is gone (no redirect).

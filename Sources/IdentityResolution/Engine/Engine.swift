@@ -76,6 +76,17 @@ public final class Engine {
     @exclusivity(unchecked) package var placeholderValueCount = 0
     @exclusivity(unchecked) package var sequence: UInt64 = 0
 
+    /// Events: the handler, the queue, and the current write's raw events.
+    /// Called after each write with each of its events, in order, on the writing thread.
+    public var eventHandler: ((EntityEvent) -> Void)?
+    @exclusivity(unchecked) package var collectEvents = false
+    @exclusivity(unchecked) package var eventQueue: [EntityEvent] = []
+    @exclusivity(unchecked) package var rawEvents: [RawEvent] = []
+    @exclusivity(unchecked) package var slotsBeforeWrite = 0
+    @exclusivity(unchecked) package var eventRecord = 0
+    /// What the current write lost or gained, for naming the cut or bridge of its events.
+    @exclusivity(unchecked) package var writeCut: UInt32? = nil
+
     /// Scratch marks for traversals (`stamp == epoch` means visited).
     @exclusivity(unchecked) package var recordStamp: [UInt32] = []
     @exclusivity(unchecked) package var valueStamp: [UInt32] = []
