@@ -182,7 +182,9 @@ enum {
     /** Do not use the built-in placeholder lists and shapes. */
     IDR_FLAG_NO_BUILTIN_PLACEHOLDERS = 1u << 2,
     /** Turn the generic-value guard off. */
-    IDR_FLAG_NO_GENERIC_GUARD = 1u << 3
+    IDR_FLAG_NO_GENERIC_GUARD = 1u << 3,
+    /** Collect change events for idr_engine_drain_events (experimental section). */
+    IDR_FLAG_EVENTS = 1u << 4
 };
 
 /** idr_options.phone_trunk_prefix: automatic (1 on 11-digit numbers in country 1, else 0). */
@@ -455,7 +457,125 @@ const char *idr_engine_last_error(const idr_engine *engine);
 /* Experimental (may change between minor versions)                                             */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Nothing yet. Events, explanations and persistence will appear here first. */
+/* Change events. An engine created with IDR_FLAG_EVENTS records, after each write, the net
+ * changes it made to entities; idr_engine_drain_events hands them over, oldest first. */
+
+/** What happened (idr_event.type). */
+typedef enum idr_event_type {
+    /** `record_key` started a new entity `entity`. */
+    IDR_EVENT_CREATED = 1,
+    /** Entity `other` joined `entity` (which keeps its ID) through `identifier`. */
+    IDR_EVENT_MERGED = 2,
+    /** Entity `entity` fell apart into `parts` (the part keeping `entity` first); `identifier`
+     *  is the one whose loss cut it, or NULL when removing `record_key` did. */
+    IDR_EVENT_SPLIT = 3,
+    /** `record_key` was removed from `entity`; `other` is 1 if that was its last record. */
+    IDR_EVENT_REMOVED = 4
+} idr_event_type;
+
+/** One change event; its pointers belong to the idr_events list it came from. */
+typedef struct idr_event {
+    uint32_t type;
+    /** The kind of `identifier`, 0 when there is none. */
+    uint32_t identifier_kind;
+    uint64_t entity;
+    uint64_t other;
+    const char *record_key;
+    size_t record_key_len;
+    /** The normalized identifier value (NUL-terminated), or NULL. */
+    const char *identifier;
+    size_t identifier_len;
+    /** IDR_EVENT_SPLIT: the parts' IDs; NULL otherwise. */
+    const uint64_t *parts;
+    size_t part_count;
+} idr_event;
+
+/** A list of events owned by the library (opaque). */
+typedef struct idr_events idr_events;
+
+/**
+ * Takes the events recorded so far (an empty list when the engine was created without
+ * IDR_FLAG_EVENTS).
+ *
+ * Ownership: `*out` is the caller's; release it with idr_events_free.
+ * Thread safety: a write (it empties the queue).
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine` or `out`).
+ */
+idr_status idr_engine_drain_events(idr_engine *engine, idr_events **out);
+
+/**
+ * Number of events in a list (0 for NULL).
+ *
+ * Ownership: none.
+ * Thread safety: any thread; a list is immutable.
+ * Errors: none.
+ */
+size_t idr_events_count(const idr_events *events);
+
+/**
+ * Copies event `index` into `*out`; its strings and parts live as long as the list.
+ *
+ * Ownership: the pointers in `*out` belong to `events`.
+ * Thread safety: any thread; a list is immutable.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument, `index` out of range).
+ */
+idr_status idr_events_get(const idr_events *events, size_t index, idr_event *out);
+
+/**
+ * Releases a list. NULL is a no-op.
+ *
+ * Ownership: `events` and every pointer taken from it are invalid afterwards.
+ * Thread safety: not while another thread reads the same list.
+ * Errors: none.
+ */
+void idr_events_free(idr_events *events);
+
+/* Explanations, as JSON text (UTF-8). */
+
+/** A text owned by the library (opaque). */
+typedef struct idr_text idr_text;
+
+/**
+ * Why two records are, or are not, one customer, as a JSON object:
+ * {"joined": true, "path": [{"record": "a"}, {"record": "b", "via": {"kind": "email", "value": "…"}}, …]}
+ * or {"joined": false, "refused_by": "placeholder"|"generic", "identifier": {…}, "path": […]}
+ * or {"joined": false, "reason": "no shared evidence"}.
+ *
+ * Ownership: `*out` is the caller's; release it with idr_text_free.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument, NULL key with a length); IDR_E_NOT_FOUND (either
+ * record is not in the engine).
+ */
+idr_status idr_engine_why(idr_engine *engine, const char *record_a, size_t record_a_len,
+                          const char *record_b, size_t record_b_len, idr_text **out);
+
+/**
+ * How an entity holds together, as a JSON object:
+ * {"entity": 123, "records": ["a", "b"], "links": [{"kind": "email", "value": "…", "records": ["a", "b"]}]}
+ *
+ * Ownership: `*out` is the caller's; release it with idr_text_free.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument); IDR_E_NOT_FOUND (unknown entity).
+ */
+idr_status idr_engine_how(idr_engine *engine, uint64_t entity, idr_text **out);
+
+/**
+ * The text, NUL-terminated, and its length through `out_len` (may be NULL); "" for NULL.
+ *
+ * Ownership: belongs to `text`.
+ * Thread safety: any thread; a text is immutable.
+ * Errors: none.
+ */
+const char *idr_text_data(const idr_text *text, size_t *out_len);
+
+/**
+ * Releases a text. NULL is a no-op.
+ *
+ * Ownership: `text` and its data are invalid afterwards.
+ * Thread safety: not while another thread reads the same text.
+ * Errors: none.
+ */
+void idr_text_free(idr_text *text);
 
 #ifdef __cplusplus
 }

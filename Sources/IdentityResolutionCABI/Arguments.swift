@@ -18,7 +18,7 @@ func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRErro
     }
     var c = ResolverConfiguration()
     let known = UInt32(IDR_FLAG_EMAIL_DROP_PLUS_TAG | IDR_FLAG_EMAIL_GMAIL_DOTS | IDR_FLAG_NO_BUILTIN_PLACEHOLDERS
-                       | IDR_FLAG_NO_GENERIC_GUARD)
+                       | IDR_FLAG_NO_GENERIC_GUARD | IDR_FLAG_EVENTS)
     guard o.flags & ~known == 0 else {
         return .failure(IDRError(.invalidArgument, "unknown option flags 0x\(String(o.flags & ~known, radix: 16))"))
     }

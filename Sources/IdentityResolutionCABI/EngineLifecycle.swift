@@ -13,7 +13,9 @@ public func idr_engine_create(_ opts: UnsafePointer<idr_options>?, _ out: Unsafe
         }
     }
     do throws(IDRError) {
-        let handle = EngineHandle(engine: try Engine(configuration: c))
+        let engine = try Engine(configuration: c)
+        engine.collectsEvents = (opts?.pointee.flags ?? 0) & UInt32(IDR_FLAG_EVENTS) != 0
+        let handle = EngineHandle(engine: engine)
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
         return succeed()
     } catch {

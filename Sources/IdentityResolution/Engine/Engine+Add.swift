@@ -129,6 +129,9 @@ extension Engine {
     /// The kind with this name (built-in column name or registered custom name).
     public func kind(named name: String) -> IdentifierKind? { kinds.kind(named: name) }
 
+    /// The name of a kind (`email`, …, a custom name, or its number if unregistered).
+    public func kindName(_ kind: IdentifierKind) -> String { kinds.info(kind)?.name ?? String(kind.rawValue) }
+
     func currentEntity(ofRecord r: Int) -> UInt64 {
         entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
     }

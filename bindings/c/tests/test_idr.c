@@ -320,6 +320,75 @@ static void test_add_columns(void) {
     idr_engine_free(e);
 }
 
+static void test_events_and_explanations(void) {
+    idr_options o;
+    idr_engine *e = NULL;
+    idr_events *events = NULL;
+    idr_event ev;
+    idr_text *text = NULL;
+    uint64_t a = 0, b = 0, merged = 0;
+    size_t len = 0;
+    idr_identifier email = {IDR_KIND_EMAIL, S("a@x.com")};
+    idr_identifier phone = {IDR_KIND_PHONE, S("5550100001")};
+    idr_identifier both[2] = {{IDR_KIND_EMAIL, S("A@x.com")}, {IDR_KIND_PHONE, S("555-010-0001")}};
+    idr_identifier junk = {IDR_KIND_EMAIL, S("test@test.com")};
+    idr_options_init(&o);
+    o.flags = IDR_FLAG_EVENTS;
+    CHECK(idr_engine_create(&o, &e) == IDR_OK);
+    CHECK(idr_engine_add(e, S("a"), &email, 1, &a) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), &phone, 1, &b) == IDR_OK);
+    CHECK(idr_engine_add(e, S("c"), both, 2, &merged) == IDR_OK && merged == a);
+    CHECK(idr_engine_drain_events(e, &events) == IDR_OK);
+    CHECK(idr_events_count(events) == 3);
+    CHECK(idr_events_get(events, 0, &ev) == IDR_OK && ev.type == IDR_EVENT_CREATED && ev.entity == a
+          && ev.record_key_len == 1 && ev.record_key[0] == 'a' && ev.identifier == NULL);
+    CHECK(idr_events_get(events, 2, &ev) == IDR_OK && ev.type == IDR_EVENT_MERGED && ev.entity == a && ev.other == b
+          && ev.identifier_kind == IDR_KIND_PHONE && strcmp(ev.identifier, "+15550100001") == 0);
+    CHECK(idr_events_get(events, 3, &ev) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_events_get(NULL, 0, &ev) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_events_get(events, 0, NULL) == IDR_E_INVALID_ARGUMENT);
+    idr_events_free(events);
+    idr_events_free(NULL);
+    CHECK(idr_events_count(NULL) == 0);
+    CHECK(idr_engine_remove(e, S("c")) == IDR_OK);
+    CHECK(idr_engine_drain_events(e, &events) == IDR_OK && idr_events_count(events) == 2);
+    CHECK(idr_events_get(events, 0, &ev) == IDR_OK && ev.type == IDR_EVENT_REMOVED && ev.entity == a && ev.other == 0);
+    CHECK(idr_events_get(events, 1, &ev) == IDR_OK && ev.type == IDR_EVENT_SPLIT && ev.entity == a && ev.part_count == 2
+          && ev.parts[0] == a && ev.identifier == NULL);
+    idr_events_free(events);
+    CHECK(idr_engine_drain_events(e, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_drain_events(NULL, &events) == IDR_E_INVALID_ARGUMENT);
+
+    /* why / how */
+    CHECK(idr_engine_add(e, S("c"), both, 2, NULL) == IDR_OK);
+    CHECK(idr_engine_why(e, S("a"), S("b"), &text) == IDR_OK);
+    CHECK(contains(idr_text_data(text, &len), "\"joined\": true") && contains(idr_text_data(text, NULL), "\"via\": {\"kind\": \"phone\""));
+    CHECK(len == strlen(idr_text_data(text, NULL)));
+    idr_text_free(text);
+    CHECK(idr_engine_add(e, S("j1"), &junk, 1, NULL) == IDR_OK && idr_engine_add(e, S("j2"), &junk, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_why(e, S("j1"), S("j2"), &text) == IDR_OK && contains(idr_text_data(text, NULL), "\"refused_by\": \"placeholder\""));
+    idr_text_free(text);
+    CHECK(idr_engine_why(e, S("a"), S("j1"), &text) == IDR_OK && contains(idr_text_data(text, NULL), "no shared evidence"));
+    idr_text_free(text);
+    CHECK(idr_engine_why(e, S("a"), S("nobody"), &text) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_why(e, NULL, 1, S("a"), &text) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_why(e, S("a"), S("b"), NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_how(e, a, &text) == IDR_OK);
+    CHECK(contains(idr_text_data(text, NULL), "\"records\": [\"a\", \"b\", \"c\"]"));
+    idr_text_free(text);
+    CHECK(idr_engine_how(e, 42, &text) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_how(NULL, a, &text) == IDR_E_INVALID_ARGUMENT);
+    CHECK(strcmp(idr_text_data(NULL, &len), "") == 0 && len == 0);
+    idr_text_free(NULL);
+    idr_engine_free(e);
+    /* Without IDR_FLAG_EVENTS the queue stays empty. */
+    e = new_engine();
+    CHECK(idr_engine_add(e, S("a"), &email, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_drain_events(e, &events) == IDR_OK && idr_events_count(events) == 0);
+    idr_events_free(events);
+    idr_engine_free(e);
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -327,6 +396,7 @@ int main(void) {
     test_kinds();
     test_add_and_reads();
     test_add_columns();
+    test_events_and_explanations();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

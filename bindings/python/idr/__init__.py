@@ -7,7 +7,7 @@
     ...     a == b == engine.lookup("loyalty_id", "ly 42")
     True
 """
-from ._engine import Engine, Stats
+from ._engine import Engine, Event, Stats
 from ._errors import (
     BufferTooSmallError, CorruptDataError, IdrError, IdrIOError, InvalidArgumentError, InvalidUTF8Error,
     InvalidValueError, LimitExceededError, NotFoundError, OutOfMemoryError, UnknownKindError, VersionError,
@@ -20,7 +20,7 @@ from ._pandas import resolve_dataframe
 __version__ = "0.1.0"
 
 __all__ = [
-    "Engine", "Stats", "normalize", "resolve_dataframe", "BUILTIN_KINDS", "RULES", "HEADER_VERSION",
+    "Engine", "Event", "Stats", "normalize", "resolve_dataframe", "BUILTIN_KINDS", "RULES", "HEADER_VERSION",
     "LIBRARY_VERSION", "IdrError", "InvalidArgumentError", "NotFoundError", "BufferTooSmallError",
     "InvalidUTF8Error", "IdrIOError", "CorruptDataError", "OutOfMemoryError", "LimitExceededError",
     "UnknownKindError", "InvalidValueError", "VersionError",

@@ -1,6 +1,7 @@
 """idr.Engine: the online engine over libidr.so."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -12,6 +13,7 @@ from ._kinds import BUILTIN_KINDS, RULES
 _CHUNK = 65_536
 
 _FLAG_OPTIONS = {
+    "events": (lib.IDR_FLAG_EVENTS, False),
     "email_drop_plus_tag": (lib.IDR_FLAG_EMAIL_DROP_PLUS_TAG, False),
     "email_gmail_dots": (lib.IDR_FLAG_EMAIL_GMAIL_DOTS, False),
     "builtin_placeholders": (lib.IDR_FLAG_NO_BUILTIN_PLACEHOLDERS, True),
@@ -32,6 +34,28 @@ class Stats:
     placeholder_values: int
     invalid_values: int
     largest_entity: int
+
+
+_EVENT_TYPES = {lib.IDR_EVENT_CREATED: "created", lib.IDR_EVENT_MERGED: "merged", lib.IDR_EVENT_SPLIT: "split",
+                lib.IDR_EVENT_REMOVED: "removed"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change to the entities (idr_event).
+
+    type: "created" (`entity` is new), "merged" (`other` joined `entity`), "split" (`entity`
+    fell apart into `parts`) or "removed" (`record` left `entity`; `entity_gone` if it was the
+    last). `identifier` is (kind, normalized value): the bridge of a merge or the cut of a split.
+    """
+
+    type: str
+    entity: int
+    record: str
+    other: int | None = None
+    parts: tuple[int, ...] = ()
+    identifier: tuple[int, str] | None = None
+    entity_gone: bool = False
 
 
 def _options(options: Mapping[str, Any]) -> Any:
@@ -76,7 +100,8 @@ def _options(options: Mapping[str, Any]) -> Any:
 class Engine:
     """An online identity engine: add, replace and remove records; ask who is who at any time.
 
-    Options (all optional; defaults as documented in the README): ``default_country_code``,
+    Options (all optional; defaults as documented in the README): ``events`` (collect change
+    events for `drain_events`), ``default_country_code``,
     ``phone_trunk_prefix`` ("auto", "none" or a digit), ``email_drop_plus_tag``,
     ``email_gmail_dots``, ``builtin_placeholders``, ``generic_guard``, ``generic_thresholds``
     (dict kind → int), ``custom_generic_threshold``, ``distinguishing_kinds``, and the limits
@@ -297,3 +322,55 @@ class Engine:
             raise_for(status, self._engine)
         return Stats(s.records, s.entities, s.values, s.generic_values, s.placeholder_values, s.invalid_values,
                      s.largest_entity)
+
+    # -- events and explanations (experimental in the C header) ----------------------------
+
+    def drain_events(self) -> list[Event]:
+        """The change events since the last call (needs ``Engine(events=True)``), oldest first."""
+        out = ffi.new("idr_events **")
+        status = lib.idr_engine_drain_events(self._engine, out)
+        if status != 0:
+            raise_for(status, self._engine)
+        events = out[0]
+        try:
+            ev = ffi.new("idr_event *")
+            result = []
+            for i in range(lib.idr_events_count(events)):
+                lib.idr_events_get(events, i, ev)
+                kind = _EVENT_TYPES[ev.type]
+                record = ffi.unpack(ev.record_key, ev.record_key_len).decode("utf-8", "surrogatepass")
+                identifier = None
+                if ev.identifier != ffi.NULL:
+                    identifier = (int(ev.identifier_kind), ffi.unpack(ev.identifier, ev.identifier_len).decode("utf-8"))
+                parts = tuple(int(ev.parts[j]) for j in range(ev.part_count)) if ev.part_count else ()
+                result.append(Event(
+                    type=kind, entity=int(ev.entity), record=record,
+                    other=int(ev.other) if kind == "merged" else None, parts=parts, identifier=identifier,
+                    entity_gone=kind == "removed" and ev.other == 1))
+            return result
+        finally:
+            lib.idr_events_free(events)
+
+    def _text(self, status: int, out: Any) -> dict:
+        if status != 0:
+            raise_for(status, self._engine)
+        try:
+            length = ffi.new("size_t *")
+            data = lib.idr_text_data(out[0], length)
+            return json.loads(ffi.unpack(data, length[0]).decode("utf-8"))
+        finally:
+            lib.idr_text_free(out[0])
+
+    def why(self, record_a: str, record_b: str) -> dict:
+        """Why two records are, or are not, one customer: {"joined": True, "path": [...]}, or
+        {"joined": False, "refused_by": "placeholder"|"generic", "identifier": ..., "path": [...]},
+        or {"joined": False, "reason": "no shared evidence"}. Raises NotFoundError."""
+        a = record_a.encode("utf-8", "surrogatepass")
+        b = record_b.encode("utf-8", "surrogatepass")
+        out = ffi.new("idr_text **")
+        return self._text(lib.idr_engine_why(self._engine, a, len(a), b, len(b), out), out)
+
+    def how(self, entity: int) -> dict:
+        """An entity's records and the identifiers linking them. Raises NotFoundError."""
+        out = ffi.new("idr_text **")
+        return self._text(lib.idr_engine_how(self._engine, entity, out), out)
