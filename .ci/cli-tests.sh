@@ -83,5 +83,13 @@ printf 'record_id,email,phone\nr1,a\x00b@x.com,555\nr2,\xc3\x28@x.com,5551234567
 check "invalid values are counted, records kept" bash -c "grep -q '\"invalid\": 3' '$T/junk.json' && [ \$(wc -l < '$T/junk.out') -eq 4 ]"
 check "valid phones still link" bash -c "[ \$(grep '^r2,' '$T/junk.out' | cut -d, -f2) = \$(grep '^r3,' '$T/junk.out' | cut -d, -f2) ]"
 
+# explain: the evidence chain, a named guard, no evidence, an unknown record.
+printf 'record_id,email,loyalty_id\nweb,ann@x.com,\npos,ANN@x.com,L-1\ncc,,l 1\nj1,test@test.com,\nj2,test@test.com,\n' > "$T/explain.csv"
+check "explain --why prints the chain" bash -c "'$BIN' explain '$T/explain.csv' --why web cc | grep -q 'joined: web --\[email ann@x.com\]--> pos --\[loyalty_id L1\]--> cc'"
+check "explain names the placeholder" bash -c "'$BIN' explain '$T/explain.csv' --why j1 j2 | grep -q 'test@test.com is a placeholder'"
+check "explain without evidence" bash -c "'$BIN' explain '$T/explain.csv' --why web j1 | grep -q 'no shared evidence'"
+check "explain --how lists records and links" bash -c "'$BIN' explain '$T/explain.csv' --how cc | grep -q 'loyalty_id L1: cc, pos'"
+must_fail "explain of an unknown record" 'no record "nobody"' "$BIN" explain "$T/explain.csv" --why web nobody
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

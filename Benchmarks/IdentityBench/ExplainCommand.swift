@@ -1,0 +1,93 @@
+import ArgumentParser
+import IdentityFiles
+import IdentityResolution
+
+/// `idr-bench explain INPUT.csv --why A B` or `--how KEY`: evidence behind the resolution.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain why two records are (or are not) one customer, or how an entity holds together.",
+        discussion: "Loads the CSV into the online engine (same columns, options and --id-column as resolve; rows repeating a record_id are united) and prints the answer."
+    )
+
+    @Argument(help: "Input CSV file.")
+    var input: String
+
+    @Option(help: "JSON configuration file.")
+    var config: String?
+
+    @Option(name: .customLong("id-column"), help: ArgumentHelp("Map a column to a kind: NAME:KIND.", valueName: "NAME:KIND"))
+    var idColumns: [String] = []
+
+    @Option(name: .customLong("why"), parsing: .upToNextOption, help: ArgumentHelp("Two record IDs.", valueName: "RECORD"))
+    var why: [String] = []
+
+    @Option(help: "A record ID: show its entity's records and links.")
+    var how: String?
+
+    func validate() throws {
+        guard (why.count == 2) != (how != nil) else {
+            throw ValidationError("give either --why RECORD RECORD or --how RECORD")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors("explain") { try explain() }
+    }
+
+    private func explain() throws(IDRError) {
+        var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
+        configuration.entityLimits = [:]  // not available online; explanations follow the online engine
+        let resolver = try Resolver(configuration: configuration)  // kind registry for --id-column
+        let engine = try Engine(configuration: configuration)
+        var csv = CSVReader(input: try InputFile(path: input))
+        guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
+        let layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
+        for kind in resolver.registeredKinds where !kind.isBuiltIn {
+            _ = try engine.registerKind(named: resolver.name(of: kind)!, rule: resolver.rule(of: kind)!)
+        }
+        var identifiers: [String: [Identifier]] = [:]
+        while try csv.next() {
+            guard csv.fieldCount == layout.width else {
+                throw IDRError(.corruptData, "\(input) line \(csv.rowLine): expected \(layout.width) fields, found \(csv.fieldCount)")
+            }
+            let key = csv.field(layout.recordID)
+            var ids = identifiers[key, default: []]
+            for (column, kind) in layout.identifiers where !csv.field(column).isEmpty {
+                ids.append(Identifier(kind, csv.field(column)))
+            }
+            identifiers[key] = ids
+            do {
+                try engine.add(key: key, identifiers: ids)
+            } catch {
+                throw IDRError(error.code, "\(input) line \(csv.rowLine): \(error.message)")
+            }
+        }
+        if why.count == 2 {
+            print(render(try engine.why(why[0], why[1]), engine))
+        } else if let how {
+            guard let entity = engine.entityID(ofKey: how) else { throw IDRError(.notFound, "no record \"\(how)\"") }
+            let anatomy = try engine.how(entity)
+            print("entity \(anatomy.entity): \(anatomy.records.count) records")
+            for r in anatomy.records { print("  \(r)") }
+            print("links:")
+            for link in anatomy.links {
+                print("  \(engine.kindName(link.identifier.kind)) \(link.identifier.value): \(link.records.joined(separator: ", "))")
+            }
+        }
+    }
+
+    private func render(_ answer: WhyAnswer, _ engine: Engine) -> String {
+        func chain(_ path: [EvidenceStep]) -> String {
+            path.map { s in (s.via.map { "--[\(engine.kindName($0.kind)) \($0.value)]--> " } ?? "") + s.record }.joined(separator: " ")
+        }
+        switch answer {
+        case .joined(let path):
+            return "joined: \(chain(path))"
+        case .refused(let by, let identifier, let path):
+            return "not joined: \(engine.kindName(identifier.kind)) \(identifier.value) is \(by == .placeholder ? "a placeholder" : "generic") and links nothing\n  \(chain(path))"
+        case .noSharedEvidence:
+            return "not joined: no shared evidence"
+        }
+    }
+}
