@@ -337,6 +337,59 @@ idr_status idr_engine_add_columns(idr_engine *engine, size_t record_count,
  */
 idr_status idr_engine_remove(idr_engine *engine, const char *record_key, size_t record_key_len);
 
+/* Persistence. A snapshot is one versioned file with checksums, written atomically (temporary
+ * file, fsync, rename; mode 0600). An engine opened from a path also keeps an append-only log
+ * next to it (PATH.log) of every write since the last snapshot, appended before the write
+ * returns: a process killed at any moment loses nothing that was acknowledged. */
+
+/** idr_engine_open `sync`: each write reaches the OS before returning (survives kill -9). */
+#define IDR_SYNC_PROCESS 0
+/** idr_engine_open `sync`: each write is also fsynced before returning (survives power loss). */
+#define IDR_SYNC_DISK 1
+
+/**
+ * Opens the engine state at `path`: loads the snapshot there if any, replays PATH.log, and logs
+ * every later write. A new state uses `opts` (NULL: defaults); an existing one keeps the
+ * configuration it was saved with, and takes only IDR_FLAG_EVENTS from `opts`. A torn last log
+ * entry (a write that never returned) is dropped.
+ *
+ * Ownership: `*out` is the caller's; release it with idr_engine_free.
+ * Thread safety: any thread; do not open the same path twice at once.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument, a path with a NUL byte, bad `sync`, bad options);
+ * IDR_E_VERSION; IDR_E_IO; IDR_E_CORRUPT (a truncated, corrupted or foreign snapshot or log).
+ */
+idr_status idr_engine_open(const char *path, size_t path_len, const idr_options *opts, uint32_t sync,
+                           idr_engine **out);
+
+/**
+ * Writes a snapshot to the engine's idr_engine_open path and starts a new, empty log.
+ *
+ * Ownership: none.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL engine, or an engine not opened from a path); IDR_E_IO.
+ */
+idr_status idr_engine_save(idr_engine *engine);
+
+/**
+ * Writes a snapshot of the engine to `path` (atomically, mode 0600), without a log.
+ *
+ * Ownership: `path` is only read during the call.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument, a path with a NUL byte); IDR_E_IO.
+ */
+idr_status idr_engine_save_to(idr_engine *engine, const char *path, size_t path_len);
+
+/**
+ * An engine from a snapshot file (no log is read or written). Only IDR_FLAG_EVENTS is taken
+ * from `opts` (may be NULL).
+ *
+ * Ownership: `*out` is the caller's; release it with idr_engine_free.
+ * Thread safety: any thread.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument, a path with a NUL byte); IDR_E_IO;
+ * IDR_E_CORRUPT (truncated, corrupted or foreign file).
+ */
+idr_status idr_engine_load(const char *path, size_t path_len, const idr_options *opts, idr_engine **out);
+
 /**
  * The current entity ID of the record with this key.
  *
@@ -421,11 +474,11 @@ typedef struct idr_stats {
     uint64_t records;
     /** Live entities. */
     uint64_t entities;
-    /** Distinct normalized values ever seen. */
+    /** Distinct normalized values held by live records. */
     uint64_t values;
     /** Values that are currently generic. */
     uint64_t generic_values;
-    /** Distinct values that are placeholders. */
+    /** Distinct placeholder values held by live records. */
     uint64_t placeholder_values;
     /** Identifier values dropped as invalid by adds so far. */
     uint64_t invalid_values;

@@ -145,6 +145,10 @@ public func idr_engine_remove(_ engine: OpaquePointer?, _ record_key: UnsafePoin
     guard let key = bytes(record_key, record_key_len) else {
         return fail(engine, .invalidArgument, "record_key is NULL or its length is too large")
     }
-    let removed = handle.write { $0.remove(recordKey: key) }
-    return removed ? succeed() : fail(engine, .notFound, "no record with this key")
+    let result = handle.write { e in Result { () throws(IDRError) -> Bool in try e.remove(recordKey: key) } }
+    switch result {
+    case .success(true): return succeed()
+    case .success(false): return fail(engine, .notFound, "no record with this key")
+    case .failure(let error): return fail(engine, error)
+    }
 }

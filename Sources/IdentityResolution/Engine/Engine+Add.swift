@@ -15,6 +15,8 @@ extension Engine {
         if existing == nil || !recordAlive[Int(existing!)], recordCount >= limits.maxRecords {
             throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
         }
+        // Write-ahead: the add is in the log before it changes anything.
+        try logAdd(key: key, identifiers: identifiers)
         // Normalize and intern every value first: nothing below can fail.
         var valueSet: [UInt32] = []
         valueSet.reserveCapacity(identifiers.count)
@@ -25,19 +27,7 @@ extension Engine {
                 invalid += 1
                 continue
             }
-            let (v, inserted) = try values.intern(tag: id.kind.rawValue, scratch, n)
-            if inserted {
-                let placeholder = kinds.placeholders.isPlaceholder(
-                    kind: id.kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n))
-                valueIsPlaceholder.append(placeholder)
-                if placeholder { placeholderValueCount += 1 }
-                valueGeneric.append(false)
-                valueDegree.append(0)
-                valueHead.append(Engine.none)
-                valueStamp.append(0)
-                valueSlot.append(Engine.none)
-            }
-            valueSet.append(v)
+            valueSet.append(try internValue(kind: id.kind.rawValue, rule: rule, length: n))
         }
         valueSet.sort()
         valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
@@ -45,14 +35,7 @@ extension Engine {
         let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
         invalidValueCount += invalid
         let r = Int(index)
-        if inserted {
-            recordAlive.append(false)
-            recordSeq.append(0)
-            recordOccurrences.append([])
-            uf.append()
-            rootEntity.append(Engine.none)
-            recordStamp.append(0)
-        }
+        if inserted { appendRecordSlots() }
         if recordAlive[r] {
             let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
             if current == valueSet { return currentEntity(ofRecord: r) }
@@ -100,16 +83,22 @@ extension Engine {
     /// Removes the record with this key; its entity splits if it held it together.
     ///
     /// - Returns: whether the record was in the engine.
+    /// - Throws: `io` when the engine has a log and the removal cannot be written to it (the
+    ///   record then stays).
     @discardableResult
-    public func remove(key: String) -> Bool {
+    public func remove(key: String) throws(IDRError) -> Bool {
         var key = key
-        return key.withUTF8 { remove(recordKey: UnsafeRawBufferPointer($0)) }
+        let result: Result<Bool, IDRError> = key.withUTF8 { k in
+            Result { () throws(IDRError) -> Bool in try remove(recordKey: UnsafeRawBufferPointer(k)) }
+        }
+        return try result.get()
     }
 
     /// Removes the record with this key (UTF-8 bytes); returns whether it was in the engine.
     @discardableResult
-    public func remove(recordKey key: UnsafeRawBufferPointer) -> Bool {
+    public func remove(recordKey key: UnsafeRawBufferPointer) throws(IDRError) -> Bool {
         guard let r = records.find(tag: 0, key.baseAddress, key.count), recordAlive[Int(r)] else { return false }
+        try logRemove(key: key)
         beginEvents(record: Int(r))
         writeCut = nil
         detach(record: Int(r), removing: true)
@@ -122,8 +111,13 @@ extension Engine {
     public func registerKind(
         named name: String, rule: NormalizationRule, genericThreshold: Int? = nil, distinguishesCustomers: Bool = true
     ) throws(IDRError) -> IdentifierKind {
-        try kinds.register(named: name, rule: rule, genericThreshold: genericThreshold, entityLimit: nil,
-                           distinguishesCustomers: distinguishesCustomers)
+        let known = kinds.kind(named: name)
+        let kind = try kinds.register(named: name, rule: rule, genericThreshold: genericThreshold, entityLimit: nil,
+                                      distinguishesCustomers: distinguishesCustomers)
+        if known == nil {
+            try logKind(name: name, rule: rule, genericThreshold: genericThreshold, distinguishes: distinguishesCustomers)
+        }
+        return kind
     }
 
     /// The kind with this name (built-in column name or registered custom name).
@@ -149,7 +143,7 @@ extension Engine {
         recordSeq[r] = seq
         var nodes: [UInt32] = []
         nodes.reserveCapacity(valueSet.count)
-        for v in valueSet { nodes.append(link(record: UInt32(r), value: v)) }
+        for v in valueSet { nodes.append(linkOccurrence(record: UInt32(r), value: v)) }
         recordOccurrences[r] = nodes
         // The generic rule is monotone under adds: only this record's values can flip, and only
         // from linking to generic.
@@ -207,8 +201,33 @@ extension Engine {
         }
     }
 
+    /// Interns the normalized value in `scratch[0..<n]`, growing the per-value arrays for a new one.
+    func internValue(kind: UInt32, rule: NormalizationRule, length n: Int) throws(IDRError) -> UInt32 {
+        let (v, inserted) = try values.intern(tag: kind, scratch, n)
+        if inserted {
+            let placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n))
+            valueIsPlaceholder.append(placeholder)
+            valueGeneric.append(false)
+            valueDegree.append(0)
+            valueHead.append(Engine.none)
+            valueStamp.append(0)
+            valueSlot.append(Engine.none)
+        }
+        return v
+    }
+
+    /// Grows the per-record arrays for a record just interned (not alive, a singleton).
+    func appendRecordSlots() {
+        recordAlive.append(false)
+        recordSeq.append(0)
+        recordOccurrences.append([])
+        uf.append()
+        rootEntity.append(Engine.none)
+        recordStamp.append(0)
+    }
+
     /// Puts an occurrence node at the head of `v`'s record list.
-    private func link(record r: UInt32, value v: UInt32) -> UInt32 {
+    func linkOccurrence(record r: UInt32, value v: UInt32) -> UInt32 {
         let node: UInt32
         if let free = freeOccurrences.popLast() {
             node = free

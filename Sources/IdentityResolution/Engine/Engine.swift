@@ -73,7 +73,6 @@ public final class Engine {
     /// Identifier values dropped as invalid by adds, values now generic, placeholder values.
     @exclusivity(unchecked) package var invalidValueCount = 0
     @exclusivity(unchecked) package var genericValueCount = 0
-    @exclusivity(unchecked) package var placeholderValueCount = 0
     @exclusivity(unchecked) package var sequence: UInt64 = 0
 
     /// Events: the handler, the queue, and the current write's raw events.
@@ -86,6 +85,9 @@ public final class Engine {
     @exclusivity(unchecked) package var eventRecord = 0
     /// What the current write lost or gained, for naming the cut or bridge of its events.
     @exclusivity(unchecked) package var writeCut: UInt32? = nil
+
+    /// Where the state lives when opened from a path (nil: in memory only).
+    package var storage: Storage?
 
     /// Scratch marks for traversals (`stamp == epoch` means visited).
     @exclusivity(unchecked) package var recordStamp: [UInt32] = []
@@ -222,10 +224,18 @@ public final class Engine {
     }
 
     /// Counters of the engine (``EngineStatistics``).
+    ///
+    /// - Complexity: O(distinct values).
     public var statistics: EngineStatistics {
-        EngineStatistics(records: recordCount, entities: liveEntities, values: values.count,
-                         genericValues: genericValueCount, placeholderValues: placeholderValueCount,
-                         invalidValues: invalidValueCount)
+        var held = 0
+        var placeholders = 0
+        for v in 0..<values.count where valueDegree[v] > 0 {
+            held += 1
+            if valueIsPlaceholder[v] { placeholders += 1 }
+        }
+        return EngineStatistics(records: recordCount, entities: liveEntities, values: held,
+                                genericValues: genericValueCount, placeholderValues: placeholders,
+                                invalidValues: invalidValueCount)
     }
 
     /// Records in the largest entity. O(records), read-only.
@@ -262,11 +272,11 @@ public struct EngineStatistics: Sendable, Equatable {
     public var records: Int
     /// Live entities.
     public var entities: Int
-    /// Distinct normalized values ever seen.
+    /// Distinct normalized values held by live records.
     public var values: Int
     /// Values that are generic now.
     public var genericValues: Int
-    /// Distinct values that are placeholders.
+    /// Distinct placeholder values held by live records.
     public var placeholderValues: Int
     /// Identifier values dropped as invalid by adds so far.
     public var invalidValues: Int

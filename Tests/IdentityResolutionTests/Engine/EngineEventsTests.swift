@@ -22,11 +22,11 @@ struct EngineEventsTests {
         // Joining one entity is no event.
         try e.add(key: "d", identifiers: [Identifier(.email, "a@x.com")])
         #expect(e.drainEvents() == [])
-        #expect(e.remove(key: "c"))
+        #expect(try e.remove(key: "c"))
         let bSide = try #require(e.entityID(ofKey: "b"))
         #expect(e.drainEvents() == [.removed(record: "c", entity: a, entityGone: false),
                                     .split(from: a, parts: [a, bSide], record: "c", cut: nil)])
-        #expect(e.remove(key: "b"))
+        #expect(try e.remove(key: "b"))
         #expect(e.drainEvents() == [.removed(record: "b", entity: bSide, entityGone: true)])
     }
 
@@ -85,7 +85,7 @@ struct EngineEventsTests {
         for _ in 0..<300 {
             let key = "k\(Int.random(in: 0..<20, using: &rng))"
             if Int.random(in: 0..<5, using: &rng) == 0 {
-                _ = e.remove(key: key)
+                _ = try e.remove(key: key)
             } else {
                 var ids: [Identifier] = []
                 for _ in 0..<Int.random(in: 0...2, using: &rng) {

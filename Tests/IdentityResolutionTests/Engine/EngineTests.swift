@@ -30,14 +30,14 @@ struct EngineTests {
         #expect(engine.resolve(a) == a)
         #expect(engine.entityCount == 1)
         // Split: removing the bridge leaves a with its ID; b's side gets a new one.
-        #expect(engine.remove(key: "c"))
+        #expect(try engine.remove(key: "c"))
         #expect(engine.entityID(ofKey: "a") == a)
         let bSide = try #require(engine.entityID(ofKey: "b"))
         #expect(bSide != a && bSide != b)
         #expect(engine.entityCount == 2)
-        #expect(!engine.remove(key: "c"))
+        #expect(try engine.remove(key: "c") == false)
         // Removing the last record of an entity retires its ID.
-        #expect(engine.remove(key: "b"))
+        #expect(try engine.remove(key: "b"))
         #expect(engine.resolve(bSide) == nil)
         #expect(engine.entityCount == 1)
     }
@@ -74,7 +74,7 @@ struct EngineTests {
         try engine.add(key: "till-4", identifiers: [Identifier(.posCard, "STORE-1"), Identifier(.email, "c4@m.com")])
         #expect(engine.entityCount == 5)
         #expect(try engine.lookup(.posCard, "store-1") == nil)
-        #expect(engine.remove(key: "till-4"))
+        #expect(try engine.remove(key: "till-4"))
         #expect(engine.entityCount == 1)
     }
 
@@ -112,7 +112,7 @@ struct EngineEqualsBulkTests {
         for step in 0..<400 {
             let key = "k\(Int.random(in: 0..<30, using: &rng))"
             if Int.random(in: 0..<5, using: &rng) == 0 {
-                _ = engine.remove(key: key)
+                _ = try engine.remove(key: key)
                 model[key] = nil
             } else {
                 var ids: [Identifier] = []

@@ -389,6 +389,51 @@ static void test_events_and_explanations(void) {
     idr_engine_free(e);
 }
 
+static void test_persistence(void) {
+    char path[64], logpath[80];
+    idr_engine *e = NULL, *again = NULL;
+    uint64_t a = 0, x = 0;
+    idr_identifier id = {IDR_KIND_EMAIL, S("a@x.com")};
+    FILE *f;
+    sprintf(path, "/tmp/idr-c-state-%d", (int)rand());
+    sprintf(logpath, "%s.log", path);
+    remove(path); remove(logpath);
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &e) == IDR_OK);
+    CHECK(idr_engine_add(e, S("a"), &id, 1, &a) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), &id, 1, NULL) == IDR_OK);
+    idr_engine_free(e);                               /* no save: the log has it all */
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_DISK, &e) == IDR_OK);
+    CHECK(idr_engine_entity_of(e, S("b"), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_save(e) == IDR_OK);
+    CHECK(idr_engine_remove(e, S("b")) == IDR_OK);
+    idr_engine_free(e);
+    CHECK(idr_engine_load(path, strlen(path), NULL, &again) == IDR_OK);   /* snapshot only: b still there */
+    CHECK(idr_engine_entity_of(again, S("b"), &x) == IDR_OK && x == a);
+    idr_engine_free(again);
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &e) == IDR_OK);  /* with the log: b gone */
+    CHECK(idr_engine_entity_of(e, S("b"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_save_to(e, S("/nonexistent-dir/x")) == IDR_E_IO);
+    idr_engine_free(e);
+    /* Errors. */
+    e = new_engine();
+    CHECK(idr_engine_save(e) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_save_to(e, "a\0b", 3) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_save_to(NULL, path, strlen(path)) == IDR_E_INVALID_ARGUMENT);
+    idr_engine_free(e);
+    CHECK(idr_engine_save(NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_open(path, strlen(path), NULL, 7, &e) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_open(NULL, 3, NULL, 0, &e) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_open(path, strlen(path), NULL, 0, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_load(S("/nonexistent-file"), NULL, &e) == IDR_E_IO && e == NULL);
+    f = fopen(path, "wb");
+    fputs("IDRSNAP garbage that is not a snapshot", f);
+    fclose(f);
+    CHECK(idr_engine_load(path, strlen(path), NULL, &e) == IDR_E_CORRUPT);
+    CHECK(contains(idr_engine_last_error(NULL), "checksum") || contains(idr_engine_last_error(NULL), "snapshot"));
+    CHECK(idr_engine_open(path, strlen(path), NULL, 0, &e) == IDR_E_CORRUPT);
+    remove(path); remove(logpath);
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -397,6 +442,7 @@ int main(void) {
     test_add_and_reads();
     test_add_columns();
     test_events_and_explanations();
+    test_persistence();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When the log is forced to disk.
+public enum LogSync: Sendable {
+    /// Each write reaches the operating system before the call returns: nothing acknowledged is
+    /// lost if the process dies (kill -9, crash); a power cut may lose the last writes.
+    case process
+    /// Each write is also fsynced before the call returns: nothing acknowledged is lost even on a
+    /// power cut, at the cost of a disk flush per write.
+    case disk
+}
+
+/// The state files of an engine opened with ``Engine/open(path:configuration:sync:)``.
+package final class Storage {
+    let path: String
+    var logPath: String { path + ".log" }
+    var generation: UInt64
+    var fd: Int32 = -1
+    let sync: LogSync
+
+    init(path: String, generation: UInt64, sync: LogSync) {
+        self.path = path
+        self.generation = generation
+        self.sync = sync
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    static let logMagic: [UInt8] = Array("IDRLOG\0\0".utf8)
+
+    func header(_ generation: UInt64) -> [UInt8] {
+        var w = ByteWriter()
+        w.raw(UnsafeRawBufferPointer(start: Storage.logMagic, count: 8))
+        w.u64(generation)
+        return w.bytes
+    }
+
+    /// Starts a fresh, empty log for the current generation.
+    func resetLog() throws(IDRError) {
+        if fd >= 0 { close(fd); fd = -1 }
+        try FileIO.replaceAtomically(logPath, with: header(generation))
+        try openLog()
+    }
+
+    func openLog() throws(IDRError) {
+        fd = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IDRError(.io, "cannot open \(logPath): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Appends one entry: u32 length, u32 check (low half of XXH3-64), payload.
+    func append(_ payload: [UInt8]) throws(IDRError) {
+        var w = ByteWriter(capacity: payload.count + 8)
+        w.u32(UInt32(payload.count))
+        w.u32(UInt32(truncatingIfNeeded: payload.withUnsafeBytes { XXH3.hash64($0) }))
+        payload.withUnsafeBytes { w.raw($0) }
+        let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
+            Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: logPath) }
+        }
+        try result.get()
+        if sync == .disk, fsync(fd) != 0 {
+            throw IDRError(.io, "cannot sync \(logPath): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension Engine {
+    /// Opens the engine state at `path`: loads the snapshot there (if any) and replays its log
+    /// (`path.log`); from then on every add and remove is appended to the log before it returns,
+    /// and ``save()`` writes a new snapshot and starts a new log.
+    ///
+    /// A new state uses `configuration`; an existing one keeps the configuration it was saved
+    /// with. A torn last log entry (a write that never returned) is dropped; damage anywhere else
+    /// fails the open with `corruptData`.
+    ///
+    /// - Throws: `io`, `corruptData`.
+    public static func open(path: String, configuration: ResolverConfiguration = ResolverConfiguration(),
+                            sync: LogSync = .process) throws(IDRError) -> Engine {
+        let engine: Engine
+        var generation: UInt64 = 0
+        if let bytes = try FileIO.read(path) {
+            (engine, generation) = try fromSnapshot(bytes, name: path)
+        } else {
+            engine = try Engine(configuration: configuration)
+        }
+        let storage = Storage(path: path, generation: generation, sync: sync)
+        if let log = try FileIO.read(storage.logPath), log.count >= 16,
+           Array(log[0..<8]) == Storage.logMagic,
+           log.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }) == generation {
+            let good = try engine.replay(log, name: storage.logPath)
+            // Cut a torn tail so new entries follow the last good one.
+            if good < log.count, truncate(storage.logPath, off_t(good)) != 0 {
+                throw IDRError(.io, "cannot truncate \(storage.logPath): \(String(cString: strerror(errno)))")
+            }
+            try storage.openLog()
+        } else {
+            // No log, or one from another generation (a crash between snapshot and new log).
+            try storage.resetLog()
+        }
+        engine.storage = storage
+        return engine
+    }
+
+    /// Writes a snapshot of the engine to its ``open(path:configuration:sync:)`` path
+    /// atomically and starts a new log.
+    ///
+    /// - Throws: `invalidArgument` for an engine not opened from a path; `io`.
+    public func save() throws(IDRError) {
+        guard let storage else { throw IDRError(.invalidArgument, "the engine was not opened from a path; use save(to:)") }
+        let next = storage.generation + 1
+        try FileIO.replaceAtomically(storage.path, with: snapshotBytes(generation: next))
+        storage.generation = next
+        try storage.resetLog()
+    }
+
+    /// Writes a snapshot to `path` atomically (mode 0600), without a log.
+    public func save(to path: String) throws(IDRError) {
+        try FileIO.replaceAtomically(path, with: snapshotBytes(generation: storage?.generation ?? 0))
+    }
+
+    /// An engine from a snapshot file (its log, if any, is not read).
+    ///
+    /// - Throws: `io`; `corruptData` for a truncated, corrupted or foreign file.
+    public static func load(from path: String) throws(IDRError) -> Engine {
+        guard let bytes = try FileIO.read(path) else { throw IDRError(.io, "cannot open \(path): no such file") }
+        return try fromSnapshot(bytes, name: path).0
+    }
+
+    // MARK: Log entries
+
+    /// Appends an add to the log (before the add changes anything).
+    func logAdd(key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) {
+        guard let storage else { return }
+        var w = ByteWriter()
+        w.u8(1)
+        w.blob(key)
+        w.u32(UInt32(identifiers.count))
+        for id in identifiers {
+            w.u32(id.kind.rawValue)
+            w.blob(id.value)
+        }
+        try storage.append(w.bytes)
+    }
+
+    func logRemove(key: UnsafeRawBufferPointer) throws(IDRError) {
+        guard let storage else { return }
+        var w = ByteWriter()
+        w.u8(2)
+        w.blob(key)
+        try storage.append(w.bytes)
+    }
+
+    func logKind(name: String, rule: NormalizationRule, genericThreshold: Int?, distinguishes: Bool) throws(IDRError) {
+        guard let storage else { return }
+        var w = ByteWriter()
+        w.u8(3)
+        w.string(name)
+        w.u8(rule.rawValue)
+        w.u64(genericThreshold.map { UInt64($0) } ?? UInt64.max)
+        w.u8(distinguishes ? 1 : 0)
+        try storage.append(w.bytes)
+    }
+
+    /// Applies the log's entries; returns the length of the good prefix.
+    private func replay(_ log: [UInt8], name: String) throws(IDRError) -> Int {
+        let result: Result<Int, IDRError> = log.withUnsafeBytes { buffer in
+            Result { () throws(IDRError) -> Int in
+                var r = ByteReader(buffer, range: 16..<buffer.count, what: name)
+                var good = 16
+                while r.remaining > 0 {
+                    guard r.remaining >= 8 else { break }                 // torn header
+                    let length = Int(try r.u32())
+                    let check = try r.u32()
+                    guard length <= r.remaining else { break }            // torn payload
+                    let payload = try r.raw(length)
+                    guard UInt32(truncatingIfNeeded: XXH3.hash64(payload)) == check else {
+                        if r.remaining == 0 { break }                     // torn last entry
+                        throw IDRError(.corruptData, "\(name): a damaged entry at byte \(good) is followed by more entries")
+                    }
+                    try apply(payload, name: name)
+                    good = r.offset
+                }
+                return good
+            }
+        }
+        return try result.get()
+    }
+
+    private func apply(_ payload: UnsafeRawBufferPointer, name: String) throws(IDRError) {
+        var p = ByteReader(payload, what: name)
+        switch try p.u8() {
+        case 1:
+            let key = try p.blob(limit: Int(UInt32.max))
+            let n = Int(try p.u32())
+            try p.need(n * 8)
+            var ids: [RawIdentifier] = []
+            for _ in 0..<n {
+                let kind = IdentifierKind(rawValue: try p.u32())
+                ids.append(RawIdentifier(kind: kind, value: try p.blob(limit: Int(UInt32.max))))
+            }
+            // An add that failed when it was made fails again the same way: skip it.
+            _ = try? ids.withUnsafeBufferPointer { (b) throws(IDRError) in try add(recordKey: key, identifiers: b) }
+        case 2:
+            _ = try remove(recordKey: try p.blob(limit: Int(UInt32.max)))
+        case 3:
+            let name = try p.string(limit: 64)
+            guard let rule = NormalizationRule(rawValue: try p.u8()) else { throw p.corrupt("unknown rule") }
+            let t = try p.u64()
+            let distinguishes = try p.u8() != 0
+            _ = try? registerKind(named: name, rule: rule, genericThreshold: t == UInt64.max ? nil : Int(t),
+                                  distinguishesCustomers: distinguishes)
+        default:
+            throw p.corrupt("unknown log entry")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small POSIX file helpers for persistence (no Foundation in the core).
+package enum FileIO {
+    private static func error(_ what: String, _ path: String) -> IDRError {
+        IDRError(.io, "\(what) \(path): \(String(cString: strerror(errno)))")
+    }
+
+    /// The whole file, or nil if it does not exist.
+    package static func read(_ path: String) throws(IDRError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw error("cannot open", path)
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_size > 0 { out.reserveCapacity(Int(st.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error("cannot read", path)
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(IDRError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error("cannot write", path)
+            }
+            done += n
+        }
+    }
+
+    /// Replaces `path` atomically: a temporary file (mode 0600) is written and fsynced, renamed
+    /// over `path`, and the directory is fsynced, so a crash leaves either the old or the new
+    /// file, never a mix.
+    package static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(IDRError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw error("cannot create", temporary) }
+        do throws(IDRError) {
+            let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
+                Result { () throws(IDRError) in try writeAll(fd, b, path: temporary) }
+            }
+            try result.get()
+            guard fsync(fd) == 0 else { throw error("cannot sync", temporary) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let e = error("cannot rename to", path)
+            unlink(temporary)
+            throw e
+        }
+        syncDirectory(of: path)
+    }
+
+    /// fsync of the directory holding `path` (makes a rename durable).
+    package static func syncDirectory(of path: String) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}
