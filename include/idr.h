@@ -288,6 +288,16 @@ idr_status idr_engine_register_kind_ex(idr_engine *engine, const char *name, siz
                                        uint32_t rule, uint32_t generic_threshold, uint32_t *out_kind);
 
 /**
+ * The kind registered under `name` (built-in names included), e.g. on an engine loaded from a
+ * snapshot.
+ *
+ * Ownership: `name` is only read during the call.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument); IDR_E_NOT_FOUND.
+ */
+idr_status idr_engine_find_kind(idr_engine *engine, const char *name, size_t name_len, uint32_t *out_kind);
+
+/**
  * Adds a record, or replaces the identifiers of the record with this key (upsert), and returns
  * its entity ID through `out_entity` (may be NULL). Invalid identifier values are dropped and
  * counted, never an error; a value of length 0 is skipped. Re-adding identical content changes

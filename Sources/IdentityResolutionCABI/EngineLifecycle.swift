@@ -61,3 +61,18 @@ public func idr_engine_register_kind_ex(
         }
     }
 }
+
+@c @implementation
+public func idr_engine_find_kind(
+    _ engine: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ name_len: Int, _ out_kind: UnsafeMutablePointer<UInt32>?
+) -> idr_status {
+    guard let handle = EngineHandle.from(engine), let out_kind, let raw = bytes(name, name_len) else {
+        return fail(engine, .invalidArgument, "engine, name or out_kind is NULL")
+    }
+    let text = String(decoding: raw, as: UTF8.self)
+    guard let kind = handle.read({ $0.kind(named: text) }) else {
+        return fail(engine, .notFound, "no kind named \"\(text)\"")
+    }
+    out_kind.pointee = kind.rawValue
+    return succeed()
+}

@@ -137,6 +137,10 @@ static void test_kinds(void) {
     idr_identifier id1, id2;
     CHECK(idr_engine_register_kind(e, S("crm_id"), &crm) == IDR_OK && crm == IDR_KIND_FIRST_CUSTOM);
     CHECK(idr_engine_register_kind(e, S("crm_id"), &again) == IDR_OK && again == crm);
+    CHECK(idr_engine_find_kind(e, S("crm_id"), &again) == IDR_OK && again == crm);
+    CHECK(idr_engine_find_kind(e, S("email"), &again) == IDR_OK && again == IDR_KIND_EMAIL);
+    CHECK(idr_engine_find_kind(e, S("nope"), &again) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_find_kind(e, S("nope"), NULL) == IDR_E_INVALID_ARGUMENT);
     CHECK(idr_engine_register_kind_ex(e, S("member"), IDR_RULE_TOKEN, UINT32_MAX, &other) == IDR_OK && other == crm + 1);
     CHECK(idr_engine_register_kind_ex(e, S("crm_id"), IDR_RULE_TOKEN, UINT32_MAX, &again) == IDR_E_INVALID_ARGUMENT);
     CHECK(contains(idr_engine_last_error(e), "other settings"));

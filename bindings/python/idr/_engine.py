@@ -122,6 +122,55 @@ class Engine:
         self._ptr = ffi.gc(out[0], lib.idr_engine_free)
         self._kinds: dict[str, int] = dict(BUILTIN_KINDS)
 
+    @classmethod
+    def open(cls, path: str, *, sync: str = "process", events: bool = False, **options: Any) -> "Engine":
+        """Opens (or creates) the engine state at `path` with its write-ahead log (`path.log`).
+
+        Every add and remove is in the log before it returns (``sync="disk"`` also fsyncs each
+        one); ``save()`` writes a snapshot and starts a new log. An existing state keeps the
+        configuration it was saved with.
+        """
+        if sync not in ("process", "disk"):
+            raise ValueError('sync must be "process" or "disk"')
+        opts = _options({**options, "events": events})
+        data = path.encode()
+        out = ffi.new("idr_engine **")
+        status = lib.idr_engine_open(data, len(data), opts, 1 if sync == "disk" else 0, out)
+        if status != 0:
+            raise_for(status)
+        return cls._wrap(out[0])
+
+    @classmethod
+    def load(cls, path: str, *, events: bool = False) -> "Engine":
+        """An engine from a snapshot file (no log)."""
+        opts = _options({"events": events})
+        data = path.encode()
+        out = ffi.new("idr_engine **")
+        status = lib.idr_engine_load(data, len(data), opts, out)
+        if status != 0:
+            raise_for(status)
+        return cls._wrap(out[0])
+
+    @classmethod
+    def _wrap(cls, ptr: Any) -> "Engine":
+        engine = cls.__new__(cls)
+        engine._ptr = ffi.gc(ptr, lib.idr_engine_free)
+        engine._kinds = dict(BUILTIN_KINDS)
+        return engine
+
+    def save(self) -> None:
+        """Writes a snapshot to the `open` path and starts a new log."""
+        status = lib.idr_engine_save(self._engine)
+        if status != 0:
+            raise_for(status, self._engine)
+
+    def save_to(self, path: str) -> None:
+        """Writes a snapshot to `path` (atomically, mode 0600)."""
+        data = path.encode()
+        status = lib.idr_engine_save_to(self._engine, data, len(data))
+        if status != 0:
+            raise_for(status, self._engine)
+
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -157,10 +206,20 @@ class Engine:
         self._kinds[name] = out[0]
         return out[0]
 
+    def _known_kind(self, name: str) -> int | None:
+        """The number of a kind the engine knows by this name (cached), or None."""
+        found = self._kinds.get(name)
+        if found is None:
+            data = name.encode("utf-8")
+            out = ffi.new("uint32_t *")
+            if lib.idr_engine_find_kind(self._engine, data, len(data), out) == 0:
+                found = self._kinds[name] = out[0]
+        return found
+
     def _kind(self, kind: str | int) -> int:
         if isinstance(kind, int):
             return kind
-        found = self._kinds.get(kind)
+        found = self._known_kind(kind)
         return found if found is not None else self.register_kind(kind)
 
     # -- writes -----------------------------------------------------------------------------
@@ -270,7 +329,7 @@ class Engine:
     def lookup(self, kind: str | int, value: str) -> int | None:
         """The entity holding an identifier (normalized first), or None when it identifies no one
         (unknown, invalid, a placeholder or generic). Raises UnknownKindError for an unknown kind."""
-        number = self._kinds.get(kind) if isinstance(kind, str) else kind
+        number = self._known_kind(kind) if isinstance(kind, str) else kind
         if number is None:
             raise_unknown = f"unknown kind {kind!r}"
             from ._errors import UnknownKindError
