@@ -10,7 +10,7 @@ PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
 PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-python bench-python clean
+.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz bench-python clean
 
 all: build
 
@@ -47,7 +47,7 @@ run: release
 	$(BENCH) resolve $(SAMPLE_DIR)/records.csv --out $(SAMPLE_DIR)/entities.csv --stats $(SAMPLE_DIR)/stats.json
 	$(BENCH) score --truth $(SAMPLE_DIR)/truth.csv --predicted $(SAMPLE_DIR)/entities.csv
 
-test: deps test-swift test-cli test-c test-python
+test: deps test-swift test-cli test-c test-fuzz test-python
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -63,6 +63,15 @@ test-c:
 	$(SWIFT) build --product idr
 	$(SWIFT) build --product idr -Xswiftc -sanitize=thread --scratch-path .build-tsan
 	bash bindings/c/run-tests.sh .build/debug .build-tsan/debug
+
+# libFuzzer over the snapshot loader and log replay: a short bounded run in `make test`,
+# as long as asked with `make fuzz SECONDS=N`.
+SECONDS ?= 60
+test-fuzz:
+	bash bindings/c/fuzz/run.sh 15
+
+fuzz: deps
+	bash bindings/c/fuzz/run.sh $(SECONDS)
 
 # Python: the pinned packages, then the binding itself (pip builds and ships libidr.so).
 py-deps:
@@ -80,4 +89,4 @@ bench-python: release py-deps
 	$(PYTHON) bindings/python/bench/bench_add_many.py $(SAMPLE_DIR)/records.csv --idr-bench $(BENCH)
 
 clean:
-	rm -rf .build .build-tsan .build-static bindings/python/build
+	rm -rf .build .build-tsan .build-static .build-fuzz bindings/python/build

@@ -92,6 +92,15 @@ public final class OutputFile {
         if buffer.count >= flushAt { try flush() }
     }
 
+    /// Appends a string as a CSV field.
+    public func writeCSVField(_ field: String) throws(IDRError) {
+        let bytes = Array(field.utf8)
+        let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
+            Result { () throws(IDRError) in try writeCSVField(b) }
+        }
+        try result.get()
+    }
+
     /// Writes the buffer out.
     public func flush() throws(IDRError) {
         var offset = 0

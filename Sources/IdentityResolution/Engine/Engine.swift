@@ -216,6 +216,15 @@ public final class Engine {
         return keys
     }
 
+    /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine.
+    public func identifiers(ofKey key: String) -> [Identifier]? {
+        guard let r = recordIndex(key), recordAlive[r] else { return nil }
+        return recordOccurrences[r].map { node in
+            let v = Int(occValue[Int(node)])
+            return Identifier(IdentifierKind(rawValue: values.tag(v)), values.string(at: v))
+        }
+    }
+
     /// Every live record key with its entity ID (for comparisons and export).
     public func snapshot() -> [(key: String, entity: UInt64)] {
         (0..<records.count).filter { recordAlive[$0] }.map { r in
