@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import IdentityFiles
+import IdentityResolution
+
+/// `idr-bench online`: the online engine's add throughput, lookup latency, save and load.
+struct OnlineBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "online",
+        abstract: "Benchmark the online engine: adds/s, lookup p50/p99, snapshot save/load speed and size.",
+        discussion: "Loads a CSV written by generate into memory (not timed), adds every record to a fresh engine, times lookups one by one, saves and loads a snapshot. Lookups are timed on one thread with no concurrent writer."
+    )
+
+    @Argument(help: "Input CSV.")
+    var input: String
+
+    @Option(help: "Lookups to time.")
+    var lookups = 200_000
+
+    @Option(help: "Snapshot path (default: a temporary file).")
+    var snapshot: String?
+
+    func run() throws {
+        #if DEBUG
+        printError("idr-bench online: refusing to benchmark a debug build (use swift build -c release)")
+        throw ExitCode(2)
+        #else
+        try reportingErrors("online") { try bench() }
+        #endif
+    }
+
+    private func bench() throws(IDRError) {
+        let data = try Columns(path: input)
+        let n = data.count
+        let clock = ContinuousClock()
+        let engine = try Engine()
+        var t0 = clock.now
+        try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: data.kinds.count) { (ids) throws(IDRError) in
+            for r in 0..<n {
+                var m = 0
+                for c in data.kinds.indices {
+                    let v = data.value(c, r)
+                    if v.count > 0 { ids[m] = RawIdentifier(kind: data.kinds[c], value: v); m += 1 }
+                }
+                _ = try engine.add(recordKey: data.key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
+            }
+        }
+        let addSeconds = seconds(clock.now - t0)
+        print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (one add per record)")
+
+        // Lookup latency, one timed call at a time, over emails of random records.
+        let email = data.kinds.firstIndex(of: .email)!
+        var x: UInt64 = 88172645463325252
+        var latencies: [Double] = []
+        latencies.reserveCapacity(lookups)
+        var sink: UInt64 = 0
+        while latencies.count < lookups {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let v = data.value(email, Int(x % UInt64(n)))
+            if v.count == 0 { continue }
+            let start = clock.now
+            sink &+= (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0
+            latencies.append(seconds(clock.now - start) * 1e9)
+        }
+        latencies.sort()
+        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
+        print("lookup (single thread, \(grouped(lookups)) timed calls): p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+
+        // Snapshot save and load.
+        let path = snapshot ?? "/tmp/idr-bench-online-\(getpid()).idr"
+        defer { if snapshot == nil { unlink(path) } }
+        t0 = clock.now
+        try engine.save(to: path)
+        let saveSeconds = seconds(clock.now - t0)
+        var st = stat()
+        stat(path, &st)
+        let size = Double(st.st_size)
+        t0 = clock.now
+        let loaded = try Engine.load(from: path)
+        let loadSeconds = seconds(clock.now - t0)
+        print("snapshot: \(grouped(Int(size))) bytes, \(fixed(size / Double(max(n, 1)), 1)) bytes/record; save \(fixed(saveSeconds, 3)) s "
+            + "(\(fixed(size / saveSeconds / 1e6, 1)) MB/s), load \(fixed(loadSeconds, 3)) s (\(fixed(size / loadSeconds / 1e6, 1)) MB/s)")
+        guard loaded.entityCount == engine.entityCount else { throw IDRError(.corruptData, "loaded engine differs") }
+        if sink == 42 { print("") }
+        print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
+    }
+}
