@@ -37,6 +37,7 @@ struct OnlineBenchCommand: ParsableCommand {
         let clock = ContinuousClock()
         let engine = try Engine()
         var t0 = clock.now
+        engine.reserveCapacity(records: n, identifiers: n * 2)
         try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: data.kinds.count) { (ids) throws(IDRError) in
             for r in 0..<n {
                 var m = 0

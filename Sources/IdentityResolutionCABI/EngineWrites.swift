@@ -85,6 +85,7 @@ public func idr_engine_add_columns(
     guard column_count <= limit else {
         return fail(engine, .limitExceeded, "\(column_count) columns exceed max_identifiers_per_record \(limit)")
     }
+    handle.write { $0.reserveCapacity(records: record_count, identifiers: record_count * min(column_count, 4)) }
     // Write lock per chunk of records: readers get in between chunks, and the lock cost is
     // spread over many records.
     let chunk = 256

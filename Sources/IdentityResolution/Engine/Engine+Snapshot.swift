@@ -216,6 +216,8 @@ extension Engine {
         guard count <= configuration.limits.maxRecords else { throw rr.corrupt("more records than max_records") }
         var order: [UInt32] = []
         order.reserveCapacity(count)
+        // About 1.5 identifiers per record in customer data; the bytes left bound it anyway.
+        reserveCapacity(records: count, identifiers: min(count * 2, rr.remaining / 8))
         var maxSeq: UInt64 = 0
         for _ in 0..<count {
             let key = try rr.blob(limit: configuration.limits.maxRecordKeyLength)

@@ -216,6 +216,28 @@ public final class Engine {
         return keys
     }
 
+    /// Prepares for about `records` more records carrying `identifiers` identifiers (a bulk
+    /// load knows these): the tables and arrays grow once instead of doubling along the way.
+    public func reserveCapacity(records n: Int, identifiers: Int) {
+        records.reserve(entries: n, bytes: n * 12)
+        values.reserve(entries: identifiers, bytes: identifiers * 16)
+        recordSeq.reserveCapacity(recordSeq.count + n)
+        recordAlive.reserveCapacity(recordAlive.count + n)
+        recordOccurrences.reserveCapacity(recordOccurrences.count + n)
+        rootEntity.reserveCapacity(rootEntity.count + n)
+        recordStamp.reserveCapacity(recordStamp.count + n)
+        occRecord.reserveCapacity(occRecord.count + identifiers)
+        occValue.reserveCapacity(occValue.count + identifiers)
+        occNext.reserveCapacity(occNext.count + identifiers)
+        occPrev.reserveCapacity(occPrev.count + identifiers)
+        valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers)
+        valueGeneric.reserveCapacity(valueGeneric.count + identifiers)
+        valueDegree.reserveCapacity(valueDegree.count + identifiers)
+        valueHead.reserveCapacity(valueHead.count + identifiers)
+        valueStamp.reserveCapacity(valueStamp.count + identifiers)
+        valueSlot.reserveCapacity(valueSlot.count + identifiers)
+    }
+
     /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine.
     public func identifiers(ofKey key: String) -> [Identifier]? {
         guard let r = recordIndex(key), recordAlive[r] else { return nil }
