@@ -15,7 +15,7 @@ public func idr_engine_create(_ opts: UnsafePointer<idr_options>?, _ out: Unsafe
     do throws(IDRError) {
         let engine = try Engine(configuration: c)
         engine.collectsEvents = (opts?.pointee.flags ?? 0) & UInt32(IDR_FLAG_EVENTS) != 0
-        let handle = EngineHandle(engine: engine)
+        let handle = EngineHandle(engine)
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
         return succeed()
     } catch {

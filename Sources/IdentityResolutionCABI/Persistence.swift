@@ -9,7 +9,7 @@ private func pathString(_ p: UnsafePointer<CChar>?, _ n: Int) -> String? {
 
 private func publish(_ engine: Engine, _ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>) -> idr_status {
     engine.collectsEvents = (opts?.pointee.flags ?? 0) & UInt32(IDR_FLAG_EVENTS) != 0
-    out.pointee = OpaquePointer(Unmanaged.passRetained(EngineHandle(engine: engine)).toOpaque())
+    out.pointee = OpaquePointer(Unmanaged.passRetained(EngineHandle(engine)).toOpaque())
     return succeed()
 }
 
