@@ -32,6 +32,11 @@ struct ResolveCommand: ParsableCommand {
         valueName: "NAME:KIND"))
     var idColumns: [String] = []
 
+    @Option(name: .customLong("on-error"), help: "What a bad row does: fail (stop, write nothing) or skip (report it with its line, count it, go on).")
+    var onError: OnError = .fail
+
+    enum OnError: String, ExpressibleByArgument { case fail, skip }
+
     @Option(help: ArgumentHelp(
         "Keep entity IDs across runs: load the engine state from FILE (created if missing), apply the input to it incrementally (each row upserts its record), write the mapping with the state's stable IDs and save the state.",
         valueName: "FILE"))
@@ -63,7 +68,15 @@ struct ResolveCommand: ParsableCommand {
         let scratch = UnsafeMutablePointer<RawIdentifier>.allocate(capacity: max(layout.identifiers.count, 1))
         defer { scratch.deallocate() }
         let width = layout.width
-        while try csv.next() {
+        var skipped = SkippedRows(input: input, policy: onError)
+        while true {
+            do throws(IDRError) {
+                guard try csv.next() else { break }
+            } catch {
+                try skipped.record(line: csv.rowLine, error)
+                try csv.skipToNextLine()
+                continue
+            }
             let line = csv.rowLine
             let row = csv.currentRow
             do throws(IDRError) {
@@ -82,7 +95,7 @@ struct ResolveCommand: ParsableCommand {
                                               identifiers: UnsafeBufferPointer(start: scratch, count: n))
                 rowRecords.append(UInt32(record))
             } catch {
-                throw IDRError(error.code, "\(input) line \(line): \(error.message)")
+                try skipped.record(line: line, error)
             }
         }
         let parsed = clock.now
@@ -99,7 +112,7 @@ struct ResolveCommand: ParsableCommand {
         try output.commit()
         let end = clock.now
         let summary = Summary(
-            input: input, rows: rowRecords.count, resolution: resolution, ignoredColumns: layout.ignored,
+            input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: layout.ignored,
             resolverKinds: resolver.registeredKinds.map { ($0, resolver.name(of: $0)!) },
             seconds: (seconds(end - start), seconds(parsed - start), seconds(resolved - parsed), seconds(end - resolved)),
             peakRSS: peakRSSBytes())
@@ -220,5 +233,26 @@ extension ResolveCommand {
                 + "\(grouped(before)) records, now \(grouped(engine.recordCount)) in \(grouped(engine.entityCount)) entities")
             printError("  \(fixed(seconds(end - start), 3)) s (apply \(fixed(seconds(applied - start), 3)) s, write and save \(fixed(seconds(end - applied), 3)) s)")
         }
+    }
+}
+
+/// Bad rows: fail at the first, or report and count each (the first 20 listed on stderr).
+struct SkippedRows {
+    let input: String
+    let policy: ResolveCommand.OnError
+    private(set) var count = 0
+
+    init(input: String, policy: ResolveCommand.OnError) {
+        self.input = input
+        self.policy = policy
+    }
+
+    mutating func record(line: Int, _ error: IDRError) throws(IDRError) {
+        // The CSV reader's own messages already name the line.
+        let message = error.message.hasPrefix("line ") ? "\(input) \(error.message)" : "\(input) line \(line): \(error.message)"
+        guard policy == .skip else { throw IDRError(error.code, message) }
+        count += 1
+        if count <= 20 { printError("idr-bench resolve: skipped \(message)") }
+        if count == 21 { printError("idr-bench resolve: more rows skipped; the summary counts them all") }
     }
 }

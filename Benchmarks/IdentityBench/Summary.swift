@@ -4,6 +4,7 @@ import IdentityResolution
 struct Summary {
     var input: String
     var rows: Int
+    var skippedRows = 0
     var resolution: Resolution
     var ignoredColumns: [String]
     var resolverKinds: [(IdentifierKind, String)]
@@ -16,7 +17,7 @@ struct Summary {
     var text: String {
         let s = resolution.statistics
         var lines: [String] = []
-        lines.append("idr-bench resolve \(input): \(grouped(rows)) rows, \(grouped(s.records)) records"
+        lines.append("idr-bench resolve \(input): \(grouped(rows)) rows\(skippedRows > 0 ? " (\(grouped(skippedRows)) bad rows skipped)" : ""), \(grouped(s.records)) records"
             + " (\(grouped(s.repeatedKeyAdds)) rows repeated a record_id), \(grouped(s.entities)) entities, largest \(grouped(s.largestEntity))")
         var invalid: [String] = []
         for k in s.kinds {
@@ -39,6 +40,7 @@ struct Summary {
         var o: [String] = []
         o.append("\"input\": \(jsonString(input))")
         o.append("\"rows\": \(rows)")
+        o.append("\"skipped_rows\": \(skippedRows)")
         o.append("\"records\": \(s.records)")
         o.append("\"repeated_record_id_rows\": \(s.repeatedKeyAdds)")
         o.append("\"entities\": \(s.entities)")

@@ -89,6 +89,21 @@ public struct CSVReader: ~Copyable {
 
     private var lastRowHadQuotes = false
 
+    /// After `next()` threw on a malformed row: skips the rest of the physical line, so the
+    /// next call reads the row after it. (An unterminated quoted field has consumed the input
+    /// to its end: there is nothing left to skip.)
+    public mutating func skipToNextLine() throws(IDRError) {
+        rowCount = 0
+        endsCount = 0
+        while let b = try peek() {
+            position += 1
+            if b == 0x0A {
+                line += 1
+                return
+            }
+        }
+    }
+
     @inline(__always)
     private mutating func peek() throws(IDRError) -> UInt8? {
         if position == limit {
