@@ -77,6 +77,12 @@ echo '{"entity_limits": {"loyalty": 1}}' > "$T/kind.json"
 must_fail "unknown kind in config" 'unknown kind "loyalty"' "$BIN" resolve "$T/a.csv" --out "$T/x.out" --config "$T/kind.json"
 must_fail "bad --id-column" "expected NAME:KIND" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --id-column email
 
+# --entities: one row per entity; sizes add up to the records; identifiers by kind.
+"$BIN" resolve "$T/a.csv" --out "$T/ent.out" --entities "$T/ent.csv" --quiet
+check "--entities: one row per entity" bash -c "[ \$(tail -n +2 '$T/ent.csv' | wc -l) -eq \$(tail -n +2 '$T/ent.out' | cut -d, -f2 | sort -u | wc -l) ]"
+check "--entities: sizes add up to the records" bash -c "[ \$(tail -n +2 '$T/ent.csv' | awk -F, '{s+=\$2} END {print s}') -eq 3000 ]"
+check "--entities: header names the kinds" bash -c "[ \"\$(head -1 '$T/ent.csv')\" = 'entity_id,size,email,phone,loyalty_id,device_id,pos_card' ]"
+
 # --on-error skip: bad rows reported with their lines and counted; good rows resolved.
 printf 'record_id,email\nr1,a@b.com\nr2,x,extra\n,e@x.com\nr3,"a""b"x,\nr4,a@b.com\nr5,"unterminated\n' > "$T/bad.csv"
 "$BIN" resolve "$T/bad.csv" --out "$T/bad.out" --on-error skip --stats "$T/bad.json" 2>"$T/bad.err"

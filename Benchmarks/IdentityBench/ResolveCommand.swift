@@ -32,6 +32,9 @@ struct ResolveCommand: ParsableCommand {
         valueName: "NAME:KIND"))
     var idColumns: [String] = []
 
+    @Option(help: ArgumentHelp("Also write one row per entity: entity_id, size, and each kind's distinct normalized values joined by |.", valueName: "FILE"))
+    var entities: String?
+
     @Option(name: .customLong("on-error"), help: "What a bad row does: fail (stop, write nothing) or skip (report it with its line, count it, go on).")
     var onError: OnError = .fail
 
@@ -110,6 +113,7 @@ struct ResolveCommand: ParsableCommand {
             try output.write(byte: 0x0A)
         }
         try output.commit()
+        if let entities { try writeEntities(entities, resolver: resolver, resolution: resolution) }
         let end = clock.now
         let summary = Summary(
             input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: layout.ignored,
@@ -254,5 +258,34 @@ struct SkippedRows {
         count += 1
         if count <= 20 { printError("idr-bench resolve: skipped \(message)") }
         if count == 21 { printError("idr-bench resolve: more rows skipped; the summary counts them all") }
+    }
+}
+
+extension ResolveCommand {
+    /// `--entities`: entity_id,size,<kind>… with values joined by `|`.
+    func writeEntities(_ path: String, resolver: Resolver, resolution: Resolution) throws(IDRError) {
+        let kinds = resolver.registeredKinds
+        let file = try OutputFile(path: path)
+        try file.write((["entity_id", "size"] + kinds.map { resolver.name(of: $0)! }).joined(separator: ",") + "\n")
+        var field: [UInt8] = []
+        try resolver.forEachEntity(of: resolution) { (entity, size, values) throws(IDRError) in
+            try file.write(decimal: entity)
+            try file.write(byte: 0x2C)
+            try file.write(decimal: UInt64(size))
+            var i = 0
+            for kind in kinds {
+                field.removeAll(keepingCapacity: true)
+                while i < values.count, values[i].kind == kind {
+                    if !field.isEmpty { field.append(0x7C) }
+                    field.append(contentsOf: values[i].value)
+                    i += 1
+                }
+                try file.write(byte: 0x2C)
+                let r: Result<Void, IDRError> = field.withUnsafeBytes { b in Result { () throws(IDRError) in try file.writeCSVField(b) } }
+                try r.get()
+            }
+            try file.write(byte: 0x0A)
+        }
+        try file.commit()
     }
 }
