@@ -83,6 +83,22 @@ check "--entities: one row per entity" bash -c "[ \$(tail -n +2 '$T/ent.csv' | w
 check "--entities: sizes add up to the records" bash -c "[ \$(tail -n +2 '$T/ent.csv' | awk -F, '{s+=\$2} END {print s}') -eq 3000 ]"
 check "--entities: header names the kinds" bash -c "[ \"\$(head -1 '$T/ent.csv')\" = 'entity_id,size,email,phone,loyalty_id,device_id,pos_card' ]"
 
+# JSON Lines in and out: the same mapping as CSV.
+python3 -c "
+import csv, json, sys
+for i, r in enumerate(csv.DictReader(open(sys.argv[1]))):
+    print(json.dumps({k: (v or None) for k, v in r.items()}, ensure_ascii=i % 2 == 0))
+" "$T/a.csv" > "$T/a.jsonl"
+"$BIN" resolve "$T/a.jsonl" --format jsonl --out "$T/a.jout" --quiet
+check "JSON Lines input gives the CSV mapping" bash -c "python3 -c \"
+import json, sys
+j = [json.loads(l) for l in open(sys.argv[1])]
+c = [l.strip().split(',') for l in open(sys.argv[2])][1:]
+sys.exit(0 if [(x['record_id'], str(x['entity_id'])) for x in j] == [(a, b) for a, b in c] else 1)
+\" '$T/a.jout' '$T/a.out'"
+printf '{"record_id": "a", "email": "a@x.com"}\n{"record_id": "b", "email": {"x": 1}}\n' > "$T/bad.jsonl"
+must_fail "JSON Lines: a nested value names the line" "line 2: member \"email\" holds an object" "$BIN" resolve "$T/bad.jsonl" --format jsonl --out "$T/bad.jout"
+
 # --on-error skip: bad rows reported with their lines and counted; good rows resolved.
 printf 'record_id,email\nr1,a@b.com\nr2,x,extra\n,e@x.com\nr3,"a""b"x,\nr4,a@b.com\nr5,"unterminated\n' > "$T/bad.csv"
 "$BIN" resolve "$T/bad.csv" --out "$T/bad.out" --on-error skip --stats "$T/bad.json" 2>"$T/bad.err"

@@ -21,6 +21,11 @@ struct ResolveCommand: ParsableCommand {
     @Option(help: "Output CSV file ('-' for standard output).")
     var out: String
 
+    @Option(help: "Input and output format: csv (RFC 4180, a header row) or jsonl (one JSON object per line, the same field names).")
+    var format: Format = .csv
+
+    enum Format: String, ExpressibleByArgument { case csv, jsonl }
+
     @Option(help: "JSON configuration file (guards, limits, custom kinds, provider rules).")
     var config: String?
 
@@ -58,65 +63,76 @@ struct ResolveCommand: ParsableCommand {
         let start = clock.now
         let configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
         let file = try InputFile(path: input)
-        var csv = CSVReader(input: file, maxFieldLength: max(configuration.limits.maxValueLength, configuration.limits.maxRecordKeyLength) * 4)
         let resolver = try Resolver(configuration: configuration)
-        guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
-        let layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
-        // Reserve from the file size: about 70 bytes and 2.5 identifiers per row in typical exports.
-        if file.size > 0 {
-            resolver.reserveCapacity(records: file.size / 70, identifiers: file.size / 28, bytes: file.size / 2)
-        }
+        let maxField = max(configuration.limits.maxValueLength, configuration.limits.maxRecordKeyLength) * 4
         var rowRecords: [UInt32] = []
-        rowRecords.reserveCapacity(file.size / 70)
-        let scratch = UnsafeMutablePointer<RawIdentifier>.allocate(capacity: max(layout.identifiers.count, 1))
-        defer { scratch.deallocate() }
-        let width = layout.width
         var skipped = SkippedRows(input: input, policy: onError)
-        while true {
-            do throws(IDRError) {
-                guard try csv.next() else { break }
-            } catch {
-                try skipped.record(line: csv.rowLine, error)
-                try csv.skipToNextLine()
-                continue
-            }
-            let line = csv.rowLine
-            let row = csv.currentRow
-            do throws(IDRError) {
-                guard row.count == width else {
-                    throw IDRError(.corruptData, "expected \(width) fields, found \(row.count)")
+        var ignored: [String] = []
+        let layout: ColumnLayout
+        let scratch: UnsafeMutablePointer<RawIdentifier>
+        switch format {
+        case .csv:
+            var csv = CSVReader(input: file, maxFieldLength: maxField)
+            guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
+            layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
+            scratch = .allocate(capacity: max(layout.identifiers.count, 1))
+            prepare(resolver, file: file, rows: &rowRecords)
+            while true {
+                do throws(IDRError) {
+                    guard try csv.next() else { break }
+                } catch {
+                    try skipped.record(line: csv.rowLine, error)
+                    try csv.skipToNextLine()
+                    continue
                 }
-                var n = 0
-                for (column, kind) in layout.identifiers {
-                    let value = row[column]
-                    if value.count > 0 {
-                        scratch[n] = RawIdentifier(kind: kind, value: value)
-                        n += 1
-                    }
-                }
-                let record = try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
-                                              identifiers: UnsafeBufferPointer(start: scratch, count: n))
-                rowRecords.append(UInt32(record))
-            } catch {
-                try skipped.record(line: line, error)
+                try ingest(csv.currentRow, line: csv.rowLine, layout: layout, resolver: resolver, scratch: scratch,
+                           rows: &rowRecords, skipped: &skipped)
             }
+            ignored = layout.ignored
+        case .jsonl:
+            let names = ["record_id", "source"] + IdentifierKind.builtIn.map { $0.builtInName! }
+                + idColumns.compactMap { $0.split(separator: ":", maxSplits: 1).first.map(String.init) }
+            var unique: [String] = []
+            for n in names where !unique.contains(n.lowercased()) { unique.append(n.lowercased()) }
+            layout = try ColumnLayout(header: unique, mappings: idColumns, resolver: resolver)
+            scratch = .allocate(capacity: max(layout.identifiers.count, 1))
+            prepare(resolver, file: file, rows: &rowRecords)
+            var jsonl = JSONLinesReader(input: file, columns: unique, maxLineLength: maxField * 8)
+            while true {
+                do throws(IDRError) {
+                    guard try jsonl.next() else { break }
+                } catch {
+                    if error.code == .io { throw error }
+                    try skipped.record(line: jsonl.rowLine, error)
+                    continue
+                }
+                try ingest(jsonl.currentRow, line: jsonl.rowLine, layout: layout, resolver: resolver, scratch: scratch,
+                           rows: &rowRecords, skipped: &skipped)
+            }
+            ignored = jsonl.ignoredNames
         }
+        defer { scratch.deallocate() }
         let parsed = clock.now
         let resolution = resolver.resolve()
         let resolved = clock.now
         let output = try OutputFile(path: out)
-        try output.write("record_id,entity_id\n")
+        if format == .csv { try output.write("record_id,entity_id\n") }
         for record in rowRecords {
-            try resolver.withRecordKey(at: Int(record)) { (key) throws(IDRError) in try output.writeCSVField(key) }
-            try output.write(byte: 0x2C)
+            if format == .csv {
+                try resolver.withRecordKey(at: Int(record)) { (key) throws(IDRError) in try output.writeCSVField(key) }
+                try output.write(byte: 0x2C)
+            } else {
+                try output.write("{\"record_id\": \(jsonString(resolver.recordKey(at: Int(record)))), \"entity_id\": ")
+            }
             try output.write(decimal: resolution.entityID(ofRecord: Int(record)))
+            if format == .jsonl { try output.write(byte: 0x7D) }
             try output.write(byte: 0x0A)
         }
         try output.commit()
         if let entities { try writeEntities(entities, resolver: resolver, resolution: resolution) }
         let end = clock.now
         let summary = Summary(
-            input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: layout.ignored,
+            input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: ignored,
             resolverKinds: resolver.registeredKinds.map { ($0, resolver.name(of: $0)!) },
             seconds: (seconds(end - start), seconds(parsed - start), seconds(resolved - parsed), seconds(end - resolved)),
             peakRSS: peakRSSBytes())
@@ -287,5 +303,38 @@ extension ResolveCommand {
             try file.write(byte: 0x0A)
         }
         try file.commit()
+    }
+}
+
+extension ResolveCommand {
+    /// Reserves capacity from the file size: about 70 bytes and 2.5 identifiers per row in
+    /// typical exports.
+    func prepare(_ resolver: Resolver, file: InputFile, rows: inout [UInt32]) {
+        guard file.size > 0 else { return }
+        resolver.reserveCapacity(records: file.size / 70, identifiers: file.size / 28, bytes: file.size / 2)
+        rows.reserveCapacity(file.size / 70)
+    }
+
+    /// Adds one row (CSV or JSON Lines, as fields in layout order) to the resolver.
+    func ingest(_ row: CSVRow, line: Int, layout: ColumnLayout, resolver: Resolver, scratch: UnsafeMutablePointer<RawIdentifier>,
+                rows: inout [UInt32], skipped: inout SkippedRows) throws(IDRError) {
+        do throws(IDRError) {
+            guard row.count == layout.width else {
+                throw IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)")
+            }
+            var n = 0
+            for (column, kind) in layout.identifiers {
+                let value = row[column]
+                if value.count > 0 {
+                    scratch[n] = RawIdentifier(kind: kind, value: value)
+                    n += 1
+                }
+            }
+            let record = try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
+                                          identifiers: UnsafeBufferPointer(start: scratch, count: n))
+            rows.append(UInt32(record))
+        } catch {
+            try skipped.record(line: line, error)
+        }
     }
 }
