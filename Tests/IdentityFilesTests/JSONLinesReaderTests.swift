@@ -49,7 +49,8 @@ struct JSONLinesReaderTests {
         ("{\"record_id\": \"a}", "unterminated string"),
         ("{\"record_id\": \"\\ud800\"}", "lone surrogate"),
         ("{\"record_id\": \"\\q\"}", "invalid escape"),
-        ("{\"record_id\": nope}", "invalid value"),
+        ("{\"record_id\": nope}", "invalid literal"),
+        ("{\"record_id\": yes}", "invalid value"),
         ("{\"record_id\": \"a\"} trailing", "text after the object"),
         ("{\"record_id\": \"a\tb\"}", "control character"),
     ])
