@@ -14,11 +14,11 @@ PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas=
 
 all: build
 
-# System packages: libxxhash-dev (XXH3); gcc, g++ and valgrind for the C suite.
+# System packages: libxxhash-dev (XXH3), zlib1g-dev (gzip input); gcc, g++ and valgrind for the C suite.
 # `apt-get update` runs once, only when something is missing.
 deps:
 	@missing=""; \
-	for p in libxxhash-dev gcc g++ valgrind binutils; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in libxxhash-dev zlib1g-dev gcc g++ valgrind binutils; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -36,10 +36,16 @@ let package = Package(
                 .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/IdentityResolutionCABI/exports.map"]),
             ]
         ),
-        // Byte-level file formats for bulk work (CSV). No Foundation.
+        // zlib from the system (Debian: zlib1g-dev), for gzip input.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Byte-level file formats for bulk work (CSV, JSON Lines, gzip). No Foundation.
         .target(
             name: "IdentityFiles",
-            dependencies: ["IdentityResolution"]
+            dependencies: ["IdentityResolution", "CZlib"]
         ),
         .executableTarget(
             name: "IdentityBench",

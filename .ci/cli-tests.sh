@@ -99,6 +99,15 @@ sys.exit(0 if [(x['record_id'], str(x['entity_id'])) for x in j] == [(a, b) for 
 printf '{"record_id": "a", "email": "a@x.com"}\n{"record_id": "b", "email": {"x": 1}}\n' > "$T/bad.jsonl"
 must_fail "JSON Lines: a nested value names the line" "line 2: member \"email\" holds an object" "$BIN" resolve "$T/bad.jsonl" --format jsonl --out "$T/bad.jout"
 
+# gzip input (by magic bytes): same output as the plain file; truncated and damaged data refused.
+gzip -c "$T/a.csv" > "$T/a.csv.gz"
+"$BIN" resolve "$T/a.csv.gz" --out "$T/agz.out" --quiet
+check "gzip input gives the same output" cmp -s "$T/agz.out" "$T/a.out"
+head -c 20000 "$T/a.csv.gz" > "$T/cut.gz"
+must_fail "truncated gzip is refused" "gzip data ends early" "$BIN" resolve "$T/cut.gz" --out "$T/cut.out"
+printf '\x1f\x8bnot really gzip' > "$T/junk.gz"
+must_fail "damaged gzip is refused" "damaged gzip data" "$BIN" resolve "$T/junk.gz" --out "$T/junk.out"
+
 # --on-error skip: bad rows reported with their lines and counted; good rows resolved.
 printf 'record_id,email\nr1,a@b.com\nr2,x,extra\n,e@x.com\nr3,"a""b"x,\nr4,a@b.com\nr5,"unterminated\n' > "$T/bad.csv"
 "$BIN" resolve "$T/bad.csv" --out "$T/bad.out" --on-error skip --stats "$T/bad.json" 2>"$T/bad.err"

@@ -164,7 +164,10 @@ struct ColumnLayout {
             guard seen.insert(name).inserted else { throw IDRError(.corruptData, "header repeats column \"\(name)\"") }
         }
         guard let id = header.firstIndex(of: "record_id") else {
-            throw IDRError(.corruptData, "header has no record_id column (columns: \(header.joined(separator: ",")))")
+            // Show a short, printable excerpt: a binary file must not flood the terminal.
+            let shown = String(header.joined(separator: ",").unicodeScalars.prefix(120)
+                .map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" })
+            throw IDRError(.corruptData, "header has no record_id column (header starts: \(shown))")
         }
         recordID = id
         source = header.firstIndex(of: "source")

@@ -1,0 +1,2 @@
+/* The system's zlib (Debian: zlib1g-dev), for reading gzip-compressed input. */
+#include <zlib.h>
