@@ -74,15 +74,18 @@ public final class InputFile {
 
     /// Reads raw (possibly compressed) bytes, the peeked ones first.
     private func readRaw(into buffer: UnsafeMutableRawPointer, count: Int) throws(IDRError) -> Int {
+        var done = 0
         if !pending.isEmpty {
-            let n = min(count, pending.count)
-            pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
-            pending.removeFirst(n)
-            return n
+            // The peeked bytes, then a normal read for the rest: callers (the CSV reader's BOM
+            // check) see a full first chunk, as without the peek.
+            done = min(count, pending.count)
+            pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: done) }
+            pending.removeFirst(done)
+            if done == count { return done }
         }
         while true {
-            let n = Glibc.read(fd, buffer, count)
-            if n >= 0 { return n }
+            let n = Glibc.read(fd, buffer + done, count - done)
+            if n >= 0 { return done + n }
             if errno == EINTR { continue }
             throw IDRError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
