@@ -68,6 +68,7 @@ struct ResolveCommand: ParsableCommand {
         var rowRecords: [UInt32] = []
         var skipped = SkippedRows(input: input, policy: onError)
         var ignored: [String] = []
+        var progress = Progress(totalBytes: quiet ? 0 : file.size)
         let layout: ColumnLayout
         let scratch: UnsafeMutablePointer<RawIdentifier>
         switch format {
@@ -87,6 +88,7 @@ struct ResolveCommand: ParsableCommand {
                 }
                 try ingest(csv.currentRow, line: csv.rowLine, layout: layout, resolver: resolver, scratch: scratch,
                            rows: &rowRecords, skipped: &skipped)
+                if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: csv.bytesRead, records: rowRecords.count) }
             }
             ignored = layout.ignored
         case .jsonl:
@@ -108,24 +110,29 @@ struct ResolveCommand: ParsableCommand {
                 }
                 try ingest(jsonl.currentRow, line: jsonl.rowLine, layout: layout, resolver: resolver, scratch: scratch,
                            rows: &rowRecords, skipped: &skipped)
+                if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: file.bytesRead, records: rowRecords.count) }
             }
             ignored = jsonl.ignoredNames
         }
         defer { scratch.deallocate() }
+        progress.finish()
         let parsed = clock.now
         let resolution = resolver.resolve()
         let resolved = clock.now
         let output = try OutputFile(path: out)
-        if format == .csv { try output.write("record_id,entity_id\n") }
+        // A local: `format` is a property wrapper, too slow to read twice per row (measured
+        // ~70 ms per 1M rows).
+        let csvOutput = format == .csv
+        if csvOutput { try output.write("record_id,entity_id\n") }
         for record in rowRecords {
-            if format == .csv {
+            if csvOutput {
                 try resolver.withRecordKey(at: Int(record)) { (key) throws(IDRError) in try output.writeCSVField(key) }
                 try output.write(byte: 0x2C)
             } else {
                 try output.write("{\"record_id\": \(jsonString(resolver.recordKey(at: Int(record)))), \"entity_id\": ")
             }
             try output.write(decimal: resolution.entityID(ofRecord: Int(record)))
-            if format == .jsonl { try output.write(byte: 0x7D) }
+            if !csvOutput { try output.write(byte: 0x7D) }
             try output.write(byte: 0x0A)
         }
         try output.commit()
@@ -319,6 +326,7 @@ extension ResolveCommand {
     }
 
     /// Adds one row (CSV or JSON Lines, as fields in layout order) to the resolver.
+    @inline(__always)
     func ingest(_ row: CSVRow, line: Int, layout: ColumnLayout, resolver: Resolver, scratch: UnsafeMutablePointer<RawIdentifier>,
                 rows: inout [UInt32], skipped: inout SkippedRows) throws(IDRError) {
         do throws(IDRError) {
