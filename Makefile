@@ -10,7 +10,7 @@ PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
 PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1
 
-.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz bench-python clean
+.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz bench bench-python clean
 
 all: build
 
@@ -80,6 +80,11 @@ py-deps:
 test-python: deps py-deps lib
 	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
 	$(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests
+
+# Bulk resolve per stage and end to end at 1M and 10M records (not part of `make test`).
+BENCH_RECORDS ?= 1000000,10000000
+bench: release
+	$(BENCH) bench --records $(BENCH_RECORDS) --seed $(SEED) --rounds 3
 
 # add_many from Python against the native engine on the same 1M generated records.
 bench-python: release py-deps

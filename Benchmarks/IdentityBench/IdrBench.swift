@@ -7,7 +7,7 @@ struct IdrBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "idr-bench",
         abstract: "Bulk customer identity resolution with idr: resolve, generate, score.",
-        subcommands: [ResolveCommand.self, GenerateCommand.self, ScoreCommand.self, ExplainCommand.self, ABIBenchCommand.self, OnlineBenchCommand.self]
+        subcommands: [ResolveCommand.self, GenerateCommand.self, ScoreCommand.self, ExplainCommand.self, BenchCommand.self, ABIBenchCommand.self, OnlineBenchCommand.self]
     )
 }
 
