@@ -81,10 +81,16 @@ test-python: deps py-deps lib
 	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
 	$(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests
 
-# Bulk resolve per stage and end to end at 1M and 10M records (not part of `make test`).
+# Bulk resolve per stage and end to end at 1M and 10M records, then the peers (pyarrow + scipy,
+# DuckDB, networkx up to 1M) on the same files in the same run (not part of `make test`).
 BENCH_RECORDS ?= 1000000,10000000
+PEER_PINS     := pyarrow==26.0.1 duckdb==2.0.0 scipy==1.17.1 networkx==3.6.1 numpy==2.4.6
 bench: release
+	$(PYTHON) -m pip install -q --disable-pip-version-check $(PEER_PINS)
 	$(BENCH) bench --records $(BENCH_RECORDS) --seed $(SEED) --rounds 3
+	for n in $$(echo $(BENCH_RECORDS) | tr ',' ' '); do \
+		$(PYTHON) Benchmarks/peers/run_peers.py .build/bench/records-$$n-$(SEED).csv --idr-bench $(BENCH) || exit 1; \
+	done
 
 # add_many from Python against the native engine on the same 1M generated records.
 bench-python: release py-deps
