@@ -27,12 +27,8 @@ struct ABIBenchCommand: ParsableCommand {
     var lookups = 1_000_000
 
     func run() throws {
-        #if DEBUG
-        printError("idr-bench abi: refusing to benchmark a debug build (use swift build -c release)")
-        throw ExitCode(2)
-        #else
+        try refuseDebugBuild("abi")
         try reportingErrors("abi") { try bench() }
-        #endif
     }
 
     // C signatures of the functions used (idr_status is a C int).

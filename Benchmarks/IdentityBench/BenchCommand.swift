@@ -31,12 +31,8 @@ struct BenchCommand: ParsableCommand {
     var dir = ".build/bench"
 
     func run() throws {
-        #if DEBUG
-        printError("idr-bench bench: refusing to benchmark a debug build (use swift build -c release)")
-        throw ExitCode(2)
-        #else
+        try refuseDebugBuild("bench")
         try reportingErrors("bench") { try bench() }
-        #endif
     }
 
     private struct Stats: Decodable {

@@ -23,12 +23,8 @@ struct OnlineBenchCommand: ParsableCommand {
     var snapshot: String?
 
     func run() throws {
-        #if DEBUG
-        printError("idr-bench online: refusing to benchmark a debug build (use swift build -c release)")
-        throw ExitCode(2)
-        #else
+        try refuseDebugBuild("online")
         try reportingErrors("online") { try bench() }
-        #endif
     }
 
     private func bench() throws(IDRError) {

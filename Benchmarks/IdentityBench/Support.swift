@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
+import IdentityResolution
 
 /// Writes a line to standard error.
 func printError(_ s: String) {
@@ -46,20 +48,12 @@ func fixed(_ x: Double, _ digits: Int = 2) -> String {
 }
 
 /// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case let c where c.value < 0x20:
-            let hex = String(c.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
+func jsonString(_ s: String) -> String { jsonQuoted(s) }
+
+/// Exits with status 2 in a debug build: benchmarks of unoptimized code mislead.
+func refuseDebugBuild(_ command: String) throws {
+    #if DEBUG
+    printError("idr-bench \(command): refusing to benchmark a debug build (use swift build -c release)")
+    throw ExitCode(2)
+    #endif
 }

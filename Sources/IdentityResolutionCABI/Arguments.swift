@@ -11,6 +11,12 @@ func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> UnsafeRawBufferPointer? {
     return UnsafeRawBufferPointer(start: p, count: n)
 }
 
+/// The configuration for optional C options (NULL: the defaults).
+func configuration(from opts: UnsafePointer<idr_options>?) -> Result<ResolverConfiguration, IDRError> {
+    guard let opts else { return .success(ResolverConfiguration()) }
+    return configuration(from: opts.pointee)
+}
+
 /// Converts C options to a configuration, checking every field.
 func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRError> {
     guard o.version == UInt32(IDR_OPTIONS_VERSION) else {

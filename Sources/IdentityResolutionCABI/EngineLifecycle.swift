@@ -5,12 +5,10 @@ import IdentityResolution
 public func idr_engine_create(_ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> idr_status {
     guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
     out.pointee = nil
-    var c = ResolverConfiguration()
-    if let opts {
-        switch configuration(from: opts.pointee) {
-        case .success(let converted): c = converted
-        case .failure(let e): return fail(nil, e)
-        }
+    let c: ResolverConfiguration
+    switch configuration(from: opts) {
+    case .success(let converted): c = converted
+    case .failure(let e): return fail(nil, e)
     }
     do throws(IDRError) {
         let engine = try Engine(configuration: c)

@@ -109,23 +109,7 @@ final class TextResult {
     }
 }
 
-private func json(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case let c where c.value < 0x20:
-            let hex = String(c.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+private func json(_ s: String) -> String { jsonQuoted(s) }
 
 private func json(_ i: EventIdentifier, _ e: Engine) -> String {
     "{\"kind\": \(json(e.kindName(i.kind))), \"value\": \(json(i.value))}"

@@ -22,12 +22,10 @@ public func idr_engine_open(
     out.pointee = nil
     guard let file = pathString(path, path_len) else { return fail(nil, .invalidArgument, "path is NULL, empty or holds a NUL byte") }
     guard sync <= 1 else { return fail(nil, .invalidArgument, "sync must be IDR_SYNC_PROCESS or IDR_SYNC_DISK") }
-    var c = ResolverConfiguration()
-    if let opts {
-        switch configuration(from: opts.pointee) {
-        case .success(let converted): c = converted
-        case .failure(let e): return fail(nil, e)
-        }
+    let c: ResolverConfiguration
+    switch configuration(from: opts) {
+    case .success(let converted): c = converted
+    case .failure(let e): return fail(nil, e)
     }
     do throws(IDRError) {
         return publish(try Engine.open(path: file, configuration: c, sync: sync == 1 ? .disk : .process), opts, out)
