@@ -8,7 +8,7 @@ SEED       ?= 42
 BENCH      := .build/release/idr-bench
 PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
-PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1
+PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1 pyarrow==26.0.1
 
 .PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz bench bench-python clean
 
