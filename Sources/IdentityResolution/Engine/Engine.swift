@@ -6,7 +6,7 @@
 /// let pos = try engine.add(key: "pos-7", identifiers: [Identifier(.email, "ANN@example.org"),
 ///                                                      Identifier(.loyaltyID, "LY-42")])
 /// web == pos                                   // true: the till found the web customer
-/// engine.lookup(.loyaltyID, "ly 42")           // the same entity ID
+/// try engine.lookup(.loyaltyID, "ly 42")       // the same entity ID
 /// ```
 ///
 /// **Equal to bulk.** After any sequence of adds, upserts and removes, the partition equals what
