@@ -248,7 +248,7 @@ extension Engine {
         }
         // Entities.
         sequence = try er.u64()
-        invalidValueCount = Int(try er.u64())
+        invalidValueCount = Int(clamping: try er.u64())
         let slots = try er.count(minimumSize: 21)
         for _ in 0..<slots {
             let id = try er.u64(), created = try er.u64(), alive = try er.u8(), forward = try er.u32()

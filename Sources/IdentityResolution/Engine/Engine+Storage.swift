@@ -208,6 +208,7 @@ extension Engine {
             guard let rule = NormalizationRule(rawValue: try p.u8()) else { throw p.corrupt("unknown rule") }
             let t = try p.u64()
             let distinguishes = try p.u8() != 0
+            guard t == UInt64.max || t <= UInt64(ResolverConfiguration.maxThreshold) else { throw p.corrupt("a threshold out of range") }
             _ = try? registerKind(named: name, rule: rule, genericThreshold: t == UInt64.max ? nil : Int(t),
                                   distinguishesCustomers: distinguishes)
         default:

@@ -70,8 +70,9 @@ package struct KindRegistry: Sendable {
         }
         let threshold = genericThreshold ?? configuration.customGenericThreshold
         let limit = entityLimit ?? 0
-        guard threshold >= 0, limit >= 0 else {
-            throw IDRError(.invalidArgument, "generic threshold and entity limit of \(name) must not be negative")
+        let range = 0...ResolverConfiguration.maxThreshold
+        guard range.contains(threshold), range.contains(limit) else {
+            throw IDRError(.invalidArgument, "generic threshold and entity limit of \(name) must be 0...\(range.upperBound)")
         }
         if let existing = kind(named: name) {
             let info = infos[Int(existing.rawValue)]

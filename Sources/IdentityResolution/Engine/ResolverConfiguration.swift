@@ -106,6 +106,9 @@ public struct ResolverConfiguration: Sendable {
         public init() {}
     }
 
+    /// The largest generic threshold or entity limit accepted.
+    public static let maxThreshold = 1_000_000_000
+
     /// Checks every field's domain.
     public func validate() throws(IDRError) {
         guard (1...999).contains(defaultCountryCode) else {
@@ -114,14 +117,15 @@ public struct ResolverConfiguration: Sendable {
         if case .digit(let d) = phoneTrunkPrefix, d > 9 {
             throw IDRError(.invalidArgument, "phoneTrunkPrefix digit must be 0...9, got \(d)")
         }
-        for (kind, t) in genericThresholds where t < 0 {
-            throw IDRError(.invalidArgument, "generic threshold of \(kind) must be >= 0, got \(t)")
+        let range = 0...ResolverConfiguration.maxThreshold
+        for (kind, t) in genericThresholds where !range.contains(t) {
+            throw IDRError(.invalidArgument, "generic threshold of \(kind) must be 0...\(range.upperBound), got \(t)")
         }
-        guard customGenericThreshold >= 0 else {
-            throw IDRError(.invalidArgument, "customGenericThreshold must be >= 0")
+        guard range.contains(customGenericThreshold) else {
+            throw IDRError(.invalidArgument, "customGenericThreshold must be 0...\(range.upperBound)")
         }
-        for (kind, l) in entityLimits where l < 1 {
-            throw IDRError(.invalidArgument, "entity limit of \(kind) must be >= 1, got \(l)")
+        for (kind, l) in entityLimits where !(1...ResolverConfiguration.maxThreshold).contains(l) {
+            throw IDRError(.invalidArgument, "entity limit of \(kind) must be 1...\(range.upperBound), got \(l)")
         }
         let l = limits
         guard (1...65_536).contains(l.maxRecordKeyLength), (1...1_048_576).contains(l.maxValueLength),
@@ -131,11 +135,11 @@ public struct ResolverConfiguration: Sendable {
             throw IDRError(.invalidArgument, "a limit is out of range (see ResolverConfiguration.Limits)")
         }
         for c in customKinds {
-            if let t = c.genericThreshold, t < 0 {
-                throw IDRError(.invalidArgument, "generic threshold of \(c.name) must be >= 0")
+            if let t = c.genericThreshold, !range.contains(t) {
+                throw IDRError(.invalidArgument, "generic threshold of \(c.name) must be 0...\(range.upperBound)")
             }
-            if let l = c.entityLimit, l < 1 {
-                throw IDRError(.invalidArgument, "entity limit of \(c.name) must be >= 1")
+            if let l = c.entityLimit, !(1...ResolverConfiguration.maxThreshold).contains(l) {
+                throw IDRError(.invalidArgument, "entity limit of \(c.name) must be 1...\(range.upperBound)")
             }
         }
     }

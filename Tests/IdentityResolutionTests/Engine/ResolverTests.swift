@@ -97,6 +97,12 @@ struct ResolverTests {
         c = ResolverConfiguration()
         c.customKinds = [.init(name: "Bad Name", rule: .exact)]
         #expect(throws: IDRError.self) { try Resolver(configuration: c) }
+        // Thresholds that would not fit the engine's 32-bit counters are refused, not trapped on.
+        c = ResolverConfiguration()
+        c.genericThresholds[.email] = Int.max
+        #expect(throws: IDRError.self) { try Resolver(configuration: c) }
+        let r = try? Resolver()
+        #expect(throws: IDRError.self) { try r?.registerKind(named: "big", rule: .exact, genericThreshold: Int.max) }
     }
 
     @Test func customKinds() throws {
