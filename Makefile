@@ -10,7 +10,7 @@ PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
 PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1 pyarrow==26.0.1
 
-.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz bench bench-python clean
+.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz soak bench bench-python clean
 
 all: build
 
@@ -72,6 +72,10 @@ test-fuzz:
 
 fuzz: deps
 	bash bindings/c/fuzz/run.sh $(SECONDS)
+
+# The online engine against bulk resolution on random operation sequences, for SECONDS.
+soak: deps
+	IDR_SOAK_SECONDS=$(SECONDS) $(SWIFT) test -c release --filter soak
 
 # Python: the pinned packages, then the binding itself (pip builds and ships libidr.so).
 py-deps:

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import IdentityResolution
 
@@ -100,6 +103,31 @@ struct EngineEqualsBulkTests {
     /// must equal a bulk resolve of the surviving records.
     @Test(arguments: [1, 2, 3, 4, 5, 6])
     func randomInterleavings(seed: UInt64) throws {
+        try Self.interleave(seed: seed)
+    }
+
+    /// `make soak SECONDS=N`: random interleavings with fresh seeds for N seconds (skipped unless
+    /// IDR_SOAK_SECONDS is set). A failure names its seed, which reproduces it.
+    @Test(.enabled(if: Self.soakSeconds > 0))
+    func soak() throws {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(Self.soakSeconds)
+        var rng = SystemRandomNumberGenerator()
+        var sequences = 0
+        while clock.now < end {
+            let seed = rng.next() as UInt64
+            try Self.interleave(seed: seed)
+            sequences += 1
+        }
+        print("soak: \(sequences) sequences of 400 operations, engine equal to bulk after every step")
+    }
+
+    static var soakSeconds: Int {
+        guard let raw = getenv("IDR_SOAK_SECONDS") else { return 0 }
+        return Int(String(cString: raw)) ?? 0
+    }
+
+    static func interleave(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
         var c = ResolverConfiguration()
         c.genericThresholds = [.email: 2, .phone: 1, .loyaltyID: 2, .deviceID: 3, .posCard: 2]
