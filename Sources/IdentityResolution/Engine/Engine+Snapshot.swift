@@ -18,7 +18,7 @@ extension Engine {
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
         var w = ByteWriter(capacity: values.arena.count + records.arena.count + recordCount * 32)
-        w.raw(UnsafeRawBufferPointer(start: Engine.snapshotMagic, count: 8))
+        Engine.snapshotMagic.withUnsafeBytes { w.raw($0) }
         w.u32(Engine.snapshotVersion)
         w.u64(generation)
         section(&w, tag: 1) { configurationPayload(&$0) }
@@ -48,7 +48,7 @@ extension Engine {
             }
             for r in alive { p.u32(rootEntity[Int(uf.root(of: UInt32(r)))]) }
         }
-        w.raw(UnsafeRawBufferPointer(start: Engine.snapshotEnd, count: 8))
+        Engine.snapshotEnd.withUnsafeBytes { w.raw($0) }
         let digest = w.bytes.withUnsafeBytes { XXH3.hash64($0) }
         w.u64(digest)
         return w.bytes

@@ -32,7 +32,7 @@ package final class Storage {
 
     func header(_ generation: UInt64) -> [UInt8] {
         var w = ByteWriter()
-        w.raw(UnsafeRawBufferPointer(start: Storage.logMagic, count: 8))
+        Storage.logMagic.withUnsafeBytes { w.raw($0) }
         w.u64(generation)
         return w.bytes
     }
