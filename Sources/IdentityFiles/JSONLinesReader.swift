@@ -16,7 +16,6 @@ public struct JSONLinesReader: ~Copyable {
     private let columns: [[UInt8]]
     private var line: [UInt8] = []
     private var fields: [[UInt8]]
-    private var present: [Bool]
     private var row: UnsafeMutablePointer<UInt8>
     private var rowCapacity = 4096
     private var ends: UnsafeMutablePointer<Int>
@@ -33,7 +32,6 @@ public struct JSONLinesReader: ~Copyable {
         self.columns = columns.map { Array($0.utf8) }
         self.maxLineLength = maxLineLength
         fields = Array(repeating: [], count: columns.count)
-        present = Array(repeating: false, count: columns.count)
         buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
         row = .allocate(capacity: rowCapacity)
         ends = .allocate(capacity: max(columns.count, 1))
@@ -93,7 +91,7 @@ public struct JSONLinesReader: ~Copyable {
     private func error(_ what: String) -> IDRError { IDRError(.corruptData, "line \(rowLine): \(what)") }
 
     private mutating func parseObject() throws(IDRError) {
-        for i in fields.indices { fields[i].removeAll(keepingCapacity: true); present[i] = false }
+        for i in fields.indices { fields[i].removeAll(keepingCapacity: true) }
         let result: Result<Void, IDRError> = line.withUnsafeBufferPointer { l in
             Result { () throws(IDRError) in try parse(l) }
         }
@@ -157,10 +155,7 @@ public struct JSONLinesReader: ~Copyable {
                     }
                     value = text
                 }
-                if let column {
-                    fields[column] = value
-                    present[column] = true
-                }
+                if let column { fields[column] = value }
                 skipSpace()
                 guard i < l.count else { throw error("unterminated object") }
                 if l[i] == 0x2C { i += 1; continue }

@@ -59,25 +59,9 @@ extension Engine {
     /// Adds a record given as Swift strings (upsert); returns its entity ID.
     @discardableResult
     public func add(key: String, identifiers: [Identifier]) throws(IDRError) -> UInt64 {
-        var bytes: [UInt8] = Array(key.utf8)
-        let keyCount = bytes.count
-        var ranges: [Range<Int>] = []
-        for id in identifiers {
-            let start = bytes.count
-            bytes.append(contentsOf: id.value.utf8)
-            ranges.append(start..<bytes.count)
+        try withRawRecord(key: key, identifiers: identifiers) { (k, _, ids) throws(IDRError) in
+            try add(recordKey: k, identifiers: ids)
         }
-        let result: Result<UInt64, IDRError> = bytes.withUnsafeBytes { all in
-            let raws = identifiers.indices.map {
-                RawIdentifier(kind: identifiers[$0].kind, value: UnsafeRawBufferPointer(rebasing: all[ranges[$0]]))
-            }
-            return raws.withUnsafeBufferPointer { ids in
-                Result { () throws(IDRError) -> UInt64 in
-                    try add(recordKey: UnsafeRawBufferPointer(rebasing: all[0..<keyCount]), identifiers: ids)
-                }
-            }
-        }
-        return try result.get()
     }
 
     /// Removes the record with this key; its entity splits if it held it together.

@@ -76,7 +76,7 @@ extension Engine {
                 guard links(Int(v)), seen.insert(v).inserted, valueDegree[Int(v)] > 1 else { continue }
                 var holders: [String] = []
                 forEachRecord(of: Int(v)) { holders.append(records.string(at: Int($0))) }
-                byValue[v] = holders.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                byValue[v] = holders.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             }
         }
         let links = byValue.keys.sorted { x, y in

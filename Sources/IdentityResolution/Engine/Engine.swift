@@ -212,7 +212,7 @@ public final class Engine {
             }
         }
         var keys = queue.map { records.string(at: Int($0)) }
-        keys.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return keys
     }
 

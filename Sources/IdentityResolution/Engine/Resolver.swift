@@ -204,35 +204,8 @@ extension Resolver {
     /// - Throws: as ``add(recordKey:source:identifiers:)``.
     @discardableResult
     public func add(key: String, source: String? = nil, identifiers: [Identifier]) throws(IDRError) -> Int {
-        // Copy the strings into one contiguous buffer so the raw entry point sees stable pointers.
-        var bytes: [UInt8] = Array(key.utf8)
-        let keyCount = bytes.count
-        var sourceRange = 0..<0
-        if let source {
-            sourceRange = bytes.count..<(bytes.count + source.utf8.count)
-            bytes.append(contentsOf: source.utf8)
+        try withRawRecord(key: key, source: source, identifiers: identifiers) { (k, src, ids) throws(IDRError) in
+            try add(recordKey: k, source: src, identifiers: ids)
         }
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(identifiers.count)
-        for id in identifiers {
-            let start = bytes.count
-            bytes.append(contentsOf: id.value.utf8)
-            ranges.append(start..<bytes.count)
-        }
-        // `withUnsafeBytes` rethrows untyped errors, so the typed error travels in a Result.
-        let result: Result<Int, IDRError> = bytes.withUnsafeBytes { all in
-            var raws: [RawIdentifier] = []
-            raws.reserveCapacity(identifiers.count)
-            for (i, id) in identifiers.enumerated() {
-                raws.append(RawIdentifier(kind: id.kind, value: UnsafeRawBufferPointer(rebasing: all[ranges[i]])))
-            }
-            let src = source == nil ? nil : UnsafeRawBufferPointer(rebasing: all[sourceRange])
-            return raws.withUnsafeBufferPointer { ids in
-                Result { () throws(IDRError) -> Int in
-                    try add(recordKey: UnsafeRawBufferPointer(rebasing: all[0..<keyCount]), source: src, identifiers: ids)
-                }
-            }
-        }
-        return try result.get()
     }
 }
