@@ -135,6 +135,19 @@ rm -f "$T/state2" "$T/state2.log"
 check "--state: day 2 keeps day 1's IDs except where entities merged or split (<10% here)" bash -c \
     "[ \$(join -t, <(tail -n +2 '$T/d1.out' | sort) <(tail -n +2 '$T/d2.out' | sort) | awk -F, '\$2 != \$3' | wc -l) -lt 100 ]"
 
+# --state takes JSON Lines and --on-error like bulk runs, and refuses what it cannot do yet.
+"$BIN" resolve "$T/a.jsonl" --format jsonl --out "$T/sj.out" --state "$T/statej" --quiet
+check "--state with JSON Lines: same partition as bulk" bash -c "python3 -c \"
+import json, sys
+j = [json.loads(l) for l in open(sys.argv[1])]
+c = [l.strip().split(',') for l in open(sys.argv[2])][1:]
+groups = lambda pairs: sorted(sorted(k for k, e in pairs if e == x) for x in set(e for _, e in pairs))
+sys.exit(0 if groups([(x['record_id'], x['entity_id']) for x in j]) == groups([(a, b) for a, b in c]) else 1)
+\" '$T/sj.out' '$T/a.out'"
+"$BIN" resolve "$T/bad.csv" --out "$T/sbad.out" --state "$T/statebad" --on-error skip 2>"$T/sbad.err"
+check "--state --on-error skip counts bad rows" bash -c "grep -q '4 bad rows skipped' '$T/sbad.err' && [ \$(tail -n +2 '$T/sbad.out' | wc -l) -eq 2 ]"
+must_fail "--state refuses --entities" "not available with --state" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --state "$T/statex" --entities "$T/x.ents"
+
 # explain: the evidence chain, a named guard, no evidence, an unknown record.
 printf 'record_id,email,loyalty_id\nweb,ann@x.com,\npos,ANN@x.com,L-1\ncc,,l 1\nj1,test@test.com,\nj2,test@test.com,\n' > "$T/explain.csv"
 check "explain --why prints the chain" bash -c "'$BIN' explain '$T/explain.csv' --why web cc | grep -q 'joined: web --\[email ann@x.com\]--> pos --\[loyalty_id L1\]--> cc'"

@@ -38,31 +38,8 @@ struct ExplainCommand: ParsableCommand {
     private func explain() throws(IDRError) {
         var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
         configuration.entityLimits = [:]  // not available online; explanations follow the online engine
-        let resolver = try Resolver(configuration: configuration)  // kind registry for --id-column
         let engine = try Engine(configuration: configuration)
-        var csv = CSVReader(input: try InputFile(path: input))
-        guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
-        let layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
-        for kind in resolver.registeredKinds where !kind.isBuiltIn {
-            _ = try engine.registerKind(named: resolver.name(of: kind)!, rule: resolver.rule(of: kind)!)
-        }
-        var identifiers: [String: [Identifier]] = [:]
-        while try csv.next() {
-            guard csv.fieldCount == layout.width else {
-                throw IDRError(.corruptData, "\(input) line \(csv.rowLine): expected \(layout.width) fields, found \(csv.fieldCount)")
-            }
-            let key = csv.field(layout.recordID)
-            var ids = identifiers[key, default: []]
-            for (column, kind) in layout.identifiers where !csv.field(column).isEmpty {
-                ids.append(Identifier(kind, csv.field(column)))
-            }
-            identifiers[key] = ids
-            do {
-                try engine.add(key: key, identifiers: ids)
-            } catch {
-                throw IDRError(error.code, "\(input) line \(csv.rowLine): \(error.message)")
-            }
-        }
+        _ = try EngineLoader(input: input, format: .csv, idColumns: idColumns, onError: .fail).apply(to: engine, configuration: configuration)
         if why.count == 2 {
             print(render(try engine.why(why[0], why[1]), engine))
         } else if let how {

@@ -92,10 +92,7 @@ struct ResolveCommand: ParsableCommand {
             }
             ignored = layout.ignored
         case .jsonl:
-            let names = ["record_id", "source"] + IdentifierKind.builtIn.map { $0.builtInName! }
-                + idColumns.compactMap { $0.split(separator: ":", maxSplits: 1).first.map(String.init) }
-            var unique: [String] = []
-            for n in names where !unique.contains(n.lowercased()) { unique.append(n.lowercased()) }
+            let unique = EngineLoader.jsonLinesColumns(idColumns)
             layout = try ColumnLayout(header: unique, mappings: idColumns, resolver: resolver)
             scratch = .allocate(capacity: max(layout.identifiers.count, 1))
             prepare(resolver, file: file, rows: &rowRecords)
@@ -206,6 +203,9 @@ struct ColumnLayout {
 extension ResolveCommand {
     /// `--state`: the online engine, its stable IDs, and a saved state.
     private func resolveIncrementally(statePath: String) throws(IDRError) {
+        guard entities == nil, stats == nil else {
+            throw IDRError(.invalidArgument, "--entities and --stats are not available with --state yet")
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
@@ -215,51 +215,29 @@ extension ResolveCommand {
         configuration.entityLimits = [:]
         let engine = try Engine.open(path: statePath, configuration: configuration)
         let before = engine.recordCount
-        let resolver = try Resolver(configuration: configuration)  // kind registry for --id-column
-        var csv = CSVReader(input: try InputFile(path: input))
-        guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
-        let layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
-        for kind in resolver.registeredKinds where !kind.isBuiltIn {
-            _ = try engine.registerKind(named: resolver.name(of: kind)!, rule: resolver.rule(of: kind)!)
-        }
-        var rowKeys: [String] = []
-        var seen: Set<String> = []
-        while try csv.next() {
-            let line = csv.rowLine
-            guard csv.fieldCount == layout.width else {
-                throw IDRError(.corruptData, "\(input) line \(line): expected \(layout.width) fields, found \(csv.fieldCount)")
-            }
-            let key = csv.field(layout.recordID)
-            var ids: [Identifier] = []
-            for (column, kind) in layout.identifiers where !csv.field(column).isEmpty {
-                ids.append(Identifier(engine.kind(named: resolver.name(of: kind)!)!, csv.field(column)))
-            }
-            // A record_id repeated within one file is one record: its rows' identifiers unite
-            // (with what this run already gave it, not with what an earlier run stored).
-            if !seen.insert(key).inserted {
-                ids = (engine.identifiers(ofKey: key) ?? []) + ids
-            }
-            do throws(IDRError) {
-                try engine.add(key: key, identifiers: ids)
-            } catch {
-                throw IDRError(error.code, "\(input) line \(line): \(error.message)")
-            }
-            rowKeys.append(key)
-        }
+        let loader = EngineLoader(input: input, format: format, idColumns: idColumns, onError: onError)
+        let (rowKeys, skipped) = try loader.apply(to: engine, configuration: configuration)
         let applied = clock.now
         let output = try OutputFile(path: out)
-        try output.write("record_id,entity_id\n")
+        let csvOutput = format == .csv
+        if csvOutput { try output.write("record_id,entity_id\n") }
         for key in rowKeys {
-            try output.writeCSVField(key)
-            try output.write(byte: 0x2C)
+            if csvOutput {
+                try output.writeCSVField(key)
+                try output.write(byte: 0x2C)
+            } else {
+                try output.write("{\"record_id\": \(jsonString(key)), \"entity_id\": ")
+            }
             try output.write(decimal: engine.entityID(ofKey: key) ?? 0)
+            if !csvOutput { try output.write(byte: 0x7D) }
             try output.write(byte: 0x0A)
         }
         try output.commit()
         try engine.save()
         let end = clock.now
         if !quiet {
-            printError("idr-bench resolve \(input) --state \(statePath): \(grouped(rowKeys.count)) rows applied; state had "
+            printError("idr-bench resolve \(input) --state \(statePath): \(grouped(rowKeys.count)) rows applied"
+                + (skipped > 0 ? " (\(grouped(skipped)) bad rows skipped)" : "") + "; state had "
                 + "\(grouped(before)) records, now \(grouped(engine.recordCount)) in \(grouped(engine.entityCount)) entities")
             printError("  \(fixed(seconds(end - start), 3)) s (apply \(fixed(seconds(applied - start), 3)) s, write and save \(fixed(seconds(end - applied), 3)) s)")
         }
