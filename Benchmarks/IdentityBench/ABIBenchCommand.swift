@@ -81,16 +81,7 @@ struct ABIBenchCommand: ParsableCommand {
             // Swift API: one add per record.
             let engine = try Engine()
             var t0 = clock.now
-            try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: data.kinds.count) { (ids) throws(IDRError) in
-                for r in 0..<n {
-                    var m = 0
-                    for c in data.kinds.indices {
-                        let v = data.value(c, r)
-                        if v.count > 0 { ids[m] = RawIdentifier(kind: data.kinds[c], value: v); m += 1 }
-                    }
-                    sink &+= try engine.add(recordKey: data.key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
-                }
-            }
+            sink &+= try data.addAll(to: engine)
             swiftAdd.append(seconds(clock.now - t0))
             t0 = clock.now
             probeBytes.withUnsafeBytes { all in
@@ -194,6 +185,23 @@ final class Columns {
         keyOffsets.deallocate()
         data.forEach { $0.deallocate() }
         offsets.forEach { $0.deallocate() }
+    }
+
+    /// Adds every record, one `Engine.add` per record; returns the sum of the entity IDs (a
+    /// sink, so the work cannot be optimized away).
+    func addAll(to engine: Engine) throws(IDRError) -> UInt64 {
+        var sink: UInt64 = 0
+        try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: max(kinds.count, 1)) { (ids) throws(IDRError) in
+            for r in 0..<count {
+                var m = 0
+                for c in kinds.indices {
+                    let v = value(c, r)
+                    if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
+                }
+                sink &+= try engine.add(recordKey: key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
+            }
+        }
+        return sink
     }
 
     func key(_ r: Int) -> UnsafeRawBufferPointer {

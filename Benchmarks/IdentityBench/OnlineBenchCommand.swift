@@ -34,16 +34,7 @@ struct OnlineBenchCommand: ParsableCommand {
         let engine = try Engine()
         var t0 = clock.now
         engine.reserveCapacity(records: n, identifiers: n * 2)
-        try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: data.kinds.count) { (ids) throws(IDRError) in
-            for r in 0..<n {
-                var m = 0
-                for c in data.kinds.indices {
-                    let v = data.value(c, r)
-                    if v.count > 0 { ids[m] = RawIdentifier(kind: data.kinds[c], value: v); m += 1 }
-                }
-                _ = try engine.add(recordKey: data.key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
-            }
-        }
+        var sink = try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (one add per record)")
 
@@ -52,7 +43,6 @@ struct OnlineBenchCommand: ParsableCommand {
         var x: UInt64 = 88172645463325252
         var latencies: [Double] = []
         latencies.reserveCapacity(lookups)
-        var sink: UInt64 = 0
         while latencies.count < lookups {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17
             let v = data.value(email, Int(x % UInt64(n)))
