@@ -9,51 +9,88 @@ extension Engine {
     ///   ``Resolver/add(recordKey:source:identifiers:)``.
     @discardableResult
     public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
+        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits)
+        prepare(identifiers)
+        return try addPrepared(key: UnsafeRawBufferPointer(start: keyBase, count: key.count), logging: true)
+    }
+
+    /// Normalizes `identifiers` into ``pending`` (fingerprints in hash-only mode), dropping
+    /// invalid and erased values. Changes nothing else.
+    func prepare(_ identifiers: UnsafeBufferPointer<RawIdentifier>) {
+        pending.reset()
+        let keyed = fingerprinter.isKeyed
+        for id in identifiers {
+            let kind = id.kind.rawValue
+            let rule = kinds[Int(kind)].rule
+            guard case .valid(var n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch) else {
+                pending.invalid += 1
+                continue
+            }
+            var placeholder = false
+            if keyed || !tombstones.isEmpty {
+                let fp = fingerprinter.fingerprint(scratch, n, kind: kind)
+                if !tombstones.isEmpty, tombstones.contains(fp) {
+                    pending.erased += 1
+                    continue
+                }
+                if keyed {
+                    // The placeholder test needs the value; after this line only its fingerprint exists.
+                    placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n))
+                    fp.store(into: scratch)
+                    n = Fingerprint.byteCount
+                }
+            }
+            pending.append(kind: kind, placeholder: placeholder, UnsafeRawBufferPointer(start: scratch, count: n))
+        }
+        if keyed { scratch.update(repeating: 0, count: scratchCapacity) }
+    }
+
+    /// Applies the add whose values ``prepare(_:)`` (or a log replay) left in ``pending``.
+    func addPrepared(key: UnsafeRawBufferPointer, logging: Bool) throws(IDRError) -> UInt64 {
         let limits = configuration.limits
-        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits)
-        let existing = records.find(tag: 0, keyBase, key.count)
+        let existing = records.find(tag: 0, key.baseAddress, key.count)
         if existing == nil || !recordAlive[Int(existing!)], recordCount >= limits.maxRecords {
             throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
         }
         // Write-ahead: the add is in the log before it changes anything.
-        try logAdd(key: key, identifiers: identifiers)
-        // Normalize and intern every value first: nothing below can fail.
+        if logging { try logAdd(key: key) }
         var valueSet: [UInt32] = []
-        valueSet.reserveCapacity(identifiers.count)
-        var invalid = 0
-        for id in identifiers {
-            let rule = kinds[Int(id.kind.rawValue)].rule
-            guard case .valid(let n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch) else {
-                invalid += 1
-                continue
-            }
-            valueSet.append(try internValue(kind: id.kind.rawValue, rule: rule, length: n))
+        valueSet.reserveCapacity(pending.count)
+        for i in 0..<pending.count {
+            let (kind, placeholder, bytes) = pending[i]
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder))
         }
         valueSet.sort()
         valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
 
-        let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
-        invalidValueCount += invalid
+        let (index, inserted) = try records.intern(tag: 0, key.baseAddress, key.count)
+        invalidValueCount += pending.invalid
+        erasedValueCount += pending.erased
         let r = Int(index)
         if inserted { appendRecordSlots() }
         if recordAlive[r] {
             let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
             if current == valueSet { return currentEntity(ofRecord: r) }
-            // Upsert: the record keeps its age; its old identifiers go, the new ones come.
-            // A split it causes is cut by an identifier it no longer carries.
-            beginEvents(record: r)
-            writeCut = current.first { !valueSet.contains($0) && links(Int($0)) }
-            let age = recordSeq[r]
-            detach(record: r, removing: false)
-            attach(record: r, values: valueSet, seq: age, keepingEntity: true)
+            replaceValues(ofRecord: r, with: valueSet, current: current)
         } else {
             beginEvents(record: r)
             writeCut = nil
             sequence += 1
             attach(record: r, values: valueSet, seq: sequence)
+            endEvents()
         }
-        endEvents()
         return currentEntity(ofRecord: r)
+    }
+
+    /// Upsert: the live record `r` keeps its age; its old identifiers go, the new ones come.
+    /// A split it causes is cut by an identifier it no longer carries.
+    func replaceValues(ofRecord r: Int, with valueSet: [UInt32], current: [UInt32]) {
+        beginEvents(record: r)
+        writeCut = current.first { !valueSet.contains($0) && links(Int($0)) }
+        let age = recordSeq[r]
+        detach(record: r, removing: false)
+        attach(record: r, values: valueSet, seq: age, keepingEntity: true)
+        endEvents()
     }
 
     /// Adds a record given as Swift strings (upsert); returns its entity ID.
@@ -185,12 +222,16 @@ extension Engine {
         }
     }
 
-    /// Interns the normalized value in `scratch[0..<n]`, growing the per-value arrays for a new one.
-    func internValue(kind: UInt32, rule: NormalizationRule, length n: Int) throws(IDRError) -> UInt32 {
-        let (v, inserted) = try values.intern(tag: kind, scratch, n)
+    /// Interns a value (normalized bytes, or a fingerprint in hash-only mode), growing the
+    /// per-value arrays for a new one. `placeholder` is used in hash-only mode, where the bytes
+    /// can no longer be tested.
+    func internValue(kind: UInt32, _ bytes: UnsafeRawBufferPointer, placeholder: Bool) throws(IDRError) -> UInt32 {
+        let (v, inserted) = try values.intern(tag: kind, bytes.baseAddress, bytes.count)
         if inserted {
-            let placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n))
-            valueIsPlaceholder.append(placeholder)
+            let isPlaceholder = fingerprinter.isKeyed
+                ? placeholder
+                : kinds.placeholders.isPlaceholder(kind: kind, rule: kinds[Int(kind)].rule, bytes)
+            valueIsPlaceholder.append(isPlaceholder)
             valueGeneric.append(false)
             valueDegree.append(0)
             valueHead.append(Engine.none)

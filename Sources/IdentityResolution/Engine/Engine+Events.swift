@@ -32,7 +32,7 @@ extension Engine {
         }
         func isNew(_ slot: UInt32) -> Bool { Int(slot) >= slotsBeforeWrite }
         func identifier(_ v: UInt32?) -> EventIdentifier? {
-            v.map { EventIdentifier(kind: IdentifierKind(rawValue: values.tag(Int($0))), value: values.string(at: Int($0))) }
+            v.map { EventIdentifier(kind: IdentifierKind(rawValue: values.tag(Int($0))), value: valueText(Int($0))) }
         }
         var out: [EntityEvent] = []
         for event in rawEvents {

@@ -88,7 +88,7 @@ extension Engine {
     }
 
     private func identifier(_ v: UInt32) -> EventIdentifier {
-        EventIdentifier(kind: IdentifierKind(rawValue: values.tag(Int(v))), value: values.string(at: Int(v)))
+        EventIdentifier(kind: IdentifierKind(rawValue: values.tag(Int(v))), value: valueText(Int(v)))
     }
 
     private func steps(_ path: [(record: UInt32, via: UInt32?)]) -> [EvidenceStep] {

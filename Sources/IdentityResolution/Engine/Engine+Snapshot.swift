@@ -1,19 +1,25 @@
-/// Snapshot format, version 1 (little-endian; README, "Persistence"):
+/// Snapshot format, version 2 (little-endian; README, "Persistence"):
 ///
 ///     "IDRSNAP\0"  u32 version  u64 generation
 ///     section*: u32 tag, u64 length, u64 XXH3-64 of the payload, payload
-///       1 configuration (custom kinds included, in registration order)
-///       2 records: u64 count, then key, u64 age, u32 n, n × (u32 kind, normalized value)
+///       1 configuration (custom kinds included, in registration order), then u8 flags
+///         (1 hash-only, 2 erasure tombstones) and u64 secret verifier (0 without a secret)
+///       2 records: u64 count, then key, u64 age, u32 n, n × (u32 kind, u8 placeholder,
+///         normalized value, or its 16-byte fingerprint in hash-only mode)
 ///       3 entities: u64 sequence, u64 invalid count, u64 slots, slots × (u64 id, u64 created,
 ///         u8 alive, u32 forward), then one u32 slot per record (in records order)
+///       4 erasure: u64 values dropped as erased, u64 n, n × (u64, u64) tombstones, ascending
 ///     "IDREND\0\0"  u64 XXH3-64 of everything before
+///
+/// Version 1 (still read) lacks the configuration's last fields, the placeholder bytes and
+/// section 4.
 ///
 /// Loading rebuilds the engine through its normal paths and then checks that the stored
 /// entities agree with the rebuilt partition, so a corrupted file is refused, never half-used.
 extension Engine {
     static let snapshotMagic: [UInt8] = Array("IDRSNAP\0".utf8)
     static let snapshotEnd: [UInt8] = Array("IDREND\0\0".utf8)
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
@@ -32,6 +38,7 @@ extension Engine {
                 for node in recordOccurrences[r] {
                     let v = Int(occValue[Int(node)])
                     p.u32(values.tag(v))
+                    p.u8(valueIsPlaceholder[v] ? 1 : 0)
                     values.withBytes(at: v) { p.blob($0) }
                 }
             }
@@ -47,6 +54,11 @@ extension Engine {
                 p.u32(slotForward[s])
             }
             for r in alive { p.u32(rootEntity[Int(uf.root(of: UInt32(r)))]) }
+        }
+        section(&w, tag: 4) { p in
+            p.u64(UInt64(erasedValueCount))
+            p.u64(UInt64(tombstones.count))
+            for t in tombstones.sorted() { p.u64(t.high); p.u64(t.low) }
         }
         Engine.snapshotEnd.withUnsafeBytes { w.raw($0) }
         let digest = w.bytes.withUnsafeBytes { XXH3.hash64($0) }
@@ -94,9 +106,13 @@ extension Engine {
             p.u32(UInt32(info.genericThreshold))
             p.u8(info.distinguishesCustomers ? 1 : 0)
         }
+        p.u8((fingerprinter.isKeyed ? 1 : 0) | (c.erasureTombstones ? 2 : 0))
+        p.u64(fingerprinter.verifier)
     }
 
-    private static func readConfiguration(_ r: inout ByteReader) throws(IDRError) -> ResolverConfiguration {
+    /// Reads section 1; returns the configuration (without a secret) and the stored verifier
+    /// (0: not hash-only).
+    private static func readConfiguration(_ r: inout ByteReader, version: UInt32) throws(IDRError) -> (ResolverConfiguration, UInt64) {
         var c = ResolverConfiguration()
         c.defaultCountryCode = Int(try r.u32())
         switch try r.u32() {
@@ -153,26 +169,34 @@ extension Engine {
             let distinguishes = try r.u8() != 0
             c.customKinds.append(.init(name: name, rule: rule, genericThreshold: threshold, distinguishesCustomers: distinguishes))
         }
+        var verifier: UInt64 = 0
+        if version >= 2 {
+            let flags = try r.u8()
+            verifier = try r.u64()
+            guard flags & ~3 == 0, (flags & 1 != 0) == (verifier != 0) else { throw r.corrupt("bad mode flags") }
+            c.erasureTombstones = flags & 2 != 0
+        }
         guard r.remaining == 0 else { throw r.corrupt("trailing bytes in the configuration") }
-        return c
+        return (c, verifier)
     }
 
     /// Parses and checks snapshot bytes; returns the engine and the snapshot's generation.
-    static func fromSnapshot(_ bytes: [UInt8], name: String) throws(IDRError) -> (Engine, UInt64) {
+    /// `secret` must be the hash-only secret of a state saved in that mode, and nil otherwise.
+    static func fromSnapshot(_ bytes: [UInt8], name: String, secret: [UInt8]?) throws(IDRError) -> (Engine, UInt64) {
         let result: Result<(Engine, UInt64), IDRError> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(IDRError) -> (Engine, UInt64) in try parseSnapshot(buffer, name: name) }
+            Result { () throws(IDRError) -> (Engine, UInt64) in try parseSnapshot(buffer, name: name, secret: secret) }
         }
         return try result.get()
     }
 
-    private static func parseSnapshot(_ buffer: UnsafeRawBufferPointer, name: String) throws(IDRError) -> (Engine, UInt64) {
+    private static func parseSnapshot(_ buffer: UnsafeRawBufferPointer, name: String, secret: [UInt8]?) throws(IDRError) -> (Engine, UInt64) {
         var r = ByteReader(buffer, what: name)
         guard buffer.count >= 36, Array(try r.raw(8)) == snapshotMagic else {
             throw IDRError(.corruptData, "\(name) is not an idr snapshot (bad magic)")
         }
         let version = try r.u32()
-        guard version == snapshotVersion else {
-            throw IDRError(.corruptData, "\(name) is snapshot version \(version); this library reads version \(snapshotVersion)")
+        guard (1...snapshotVersion).contains(version) else {
+            throw IDRError(.corruptData, "\(name) is snapshot version \(version); this library reads versions 1 to \(snapshotVersion)")
         }
         let digest = XXH3.hash64(UnsafeRawBufferPointer(rebasing: buffer[0..<(buffer.count - 8)]))
         var tail = ByteReader(buffer, range: (buffer.count - 16)..<buffer.count, what: name)
@@ -189,14 +213,26 @@ extension Engine {
             let start = r.offset
             let payload = try r.raw(Int(length))
             guard XXH3.hash64(payload) == hash else { throw r.corrupt("section \(tag) checksum mismatch") }
-            guard (1...3).contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
+            guard (1...(version >= 2 ? 4 : 3)).contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
             sections[tag] = start..<(start + Int(length))
         }
         guard let configRange = sections[1], let recordsRange = sections[2], let entitiesRange = sections[3] else {
             throw IDRError(.corruptData, "\(name) lacks a section")
         }
+        guard version < 2 || sections[4] != nil else { throw IDRError(.corruptData, "\(name) lacks a section") }
         var cr = ByteReader(buffer, range: configRange, what: "\(name) configuration")
-        let configuration = try readConfiguration(&cr)
+        var (configuration, verifier) = try readConfiguration(&cr, version: version)
+        if verifier != 0 {
+            guard let secret else {
+                throw IDRError(.invalidArgument, "\(name) is a hash-only state: supply its secret")
+            }
+            guard (16...4096).contains(secret.count), ValueFingerprinter(secret: secret).verifier == verifier else {
+                throw IDRError(.invalidArgument, "\(name) is a hash-only state with another secret")
+            }
+            configuration.hashOnlySecret = secret
+        } else if secret != nil {
+            throw IDRError(.invalidArgument, "\(name) keeps identifier values; it cannot be loaded in hash-only mode")
+        }
         let engine: Engine
         do {
             engine = try Engine(configuration: configuration)
@@ -205,13 +241,26 @@ extension Engine {
         }
         var rr = ByteReader(buffer, range: recordsRange, what: "\(name) records")
         var er = ByteReader(buffer, range: entitiesRange, what: "\(name) entities")
-        try engine.restore(records: &rr, entities: &er)
+        try engine.restore(records: &rr, entities: &er, version: version)
+        if let erasure = sections[4] {
+            var xr = ByteReader(buffer, range: erasure, what: "\(name) erasure")
+            engine.erasedValueCount = Int(clamping: try xr.u64())
+            let n = try xr.count(minimumSize: 16)
+            var previous: Fingerprint? = nil
+            for _ in 0..<n {
+                let t = Fingerprint(high: try xr.u64(), low: try xr.u64())
+                guard previous.map({ $0 < t }) ?? true else { throw xr.corrupt("tombstones out of order") }
+                engine.tombstones.insert(t)
+                previous = t
+            }
+            guard xr.remaining == 0 else { throw xr.corrupt("trailing bytes") }
+        }
         return (engine, generation)
     }
 
     /// Rebuilds records, statuses and links from the snapshot, then installs and checks the
     /// stored entities.
-    private func restore(records rr: inout ByteReader, entities er: inout ByteReader) throws(IDRError) {
+    private func restore(records rr: inout ByteReader, entities er: inout ByteReader, version: UInt32) throws(IDRError) {
         let count = try rr.count(minimumSize: 16)
         guard count <= configuration.limits.maxRecords else { throw rr.corrupt("more records than max_records") }
         var order: [UInt32] = []
@@ -224,12 +273,20 @@ extension Engine {
             let seq = try rr.u64()
             let n = Int(try rr.u32())
             guard n <= configuration.limits.maxIdentifiersPerRecord else { throw rr.corrupt("too many identifiers") }
-            var ids: [RawIdentifier] = []
+            pending.reset()
             for _ in 0..<n {
-                let kind = IdentifierKind(rawValue: try rr.u32())
-                ids.append(RawIdentifier(kind: kind, value: try rr.blob(limit: configuration.limits.maxValueLength)))
+                let kind = try rr.u32()
+                let placeholder = version >= 2 ? try rr.u8() : 0
+                let value = try rr.blob(limit: configuration.limits.maxValueLength)
+                guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
+                    throw rr.corrupt("an unknown kind")
+                }
+                guard isNormal(value, kind: kind) else {
+                    throw IDRError(.corruptData, "snapshot holds a value that is not in normal form")
+                }
+                pending.append(kind: kind, placeholder: placeholder == 1, value)
             }
-            let r = try ids.withUnsafeBufferPointer { (b) throws(IDRError) -> Int in try insertWithoutLinking(key: key, seq: seq, identifiers: b) }
+            let r = try insertWithoutLinking(key: key, seq: seq)
             guard r == order.count else { throw rr.corrupt("a record key appears twice") }
             order.append(UInt32(r))
             maxSeq = max(maxSeq, seq)
@@ -301,19 +358,14 @@ extension Engine {
         }
     }
 
-    /// Interns a record and its identifiers (normalized again: a snapshot's values are already
-    /// normal, so this is a check) and links occurrences, without touching entities.
-    private func insertWithoutLinking(key: UnsafeRawBufferPointer, seq: UInt64, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> Int {
-        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits)
+    /// Interns a record and the values in ``pending`` and links occurrences, without touching
+    /// entities. Returns -1 if the key is already there.
+    private func insertWithoutLinking(key: UnsafeRawBufferPointer, seq: UInt64) throws(IDRError) -> Int {
+        let keyBase = try kinds.validate(recordKey: key, identifiers: UnsafeBufferPointer(start: nil, count: 0), limits: configuration.limits)
         var valueSet: [UInt32] = []
-        for id in identifiers {
-            let rule = kinds[Int(id.kind.rawValue)].rule
-            guard case .valid(let n) = kinds.normalizer.normalize(id.value, rule: rule, into: scratch),
-                  n == id.value.count, memcmpBytes(scratch, id.value.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
-            else {
-                throw IDRError(.corruptData, "snapshot holds a value that is not in normal form")
-            }
-            valueSet.append(try internValue(kind: id.kind.rawValue, rule: rule, length: n))
+        for i in 0..<pending.count {
+            let (kind, placeholder, bytes) = pending[i]
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder))
         }
         let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
         guard inserted else { return -1 }

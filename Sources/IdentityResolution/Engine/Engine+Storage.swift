@@ -71,16 +71,17 @@ extension Engine {
     /// and ``save()`` writes a new snapshot and starts a new log.
     ///
     /// A new state uses `configuration`; an existing one keeps the configuration it was saved
-    /// with. A torn last log entry (a write that never returned) is dropped; damage anywhere else
-    /// fails the open with `corruptData`.
+    /// with, except the hash-only secret, which is never stored: a hash-only state needs
+    /// `configuration.hashOnlySecret` to be its secret. A torn last log entry (a write that never
+    /// returned) is dropped; damage anywhere else fails the open with `corruptData`.
     ///
-    /// - Throws: `io`, `corruptData`.
+    /// - Throws: `io`, `corruptData`; `invalidArgument` for a missing, wrong or unexpected secret.
     public static func open(path: String, configuration: ResolverConfiguration = ResolverConfiguration(),
                             sync: LogSync = .process) throws(IDRError) -> Engine {
         let engine: Engine
         var generation: UInt64 = 0
         if let bytes = try FileIO.read(path) {
-            (engine, generation) = try fromSnapshot(bytes, name: path)
+            (engine, generation) = try fromSnapshot(bytes, name: path, secret: configuration.hashOnlySecret)
         } else {
             engine = try Engine(configuration: configuration)
         }
@@ -119,26 +120,33 @@ extension Engine {
         try FileIO.replaceAtomically(path, with: snapshotBytes(generation: storage?.generation ?? 0))
     }
 
-    /// An engine from a snapshot file (its log, if any, is not read).
+    /// An engine from a snapshot file (its log, if any, is not read). A state saved in hash-only
+    /// mode needs its `secret`; any other state must be loaded without one.
     ///
-    /// - Throws: `io`; `corruptData` for a truncated, corrupted or foreign file.
-    public static func load(from path: String) throws(IDRError) -> Engine {
+    /// - Throws: `io`; `corruptData` for a truncated, corrupted or foreign file;
+    ///   `invalidArgument` for a missing, wrong or unexpected secret.
+    public static func load(from path: String, secret: [UInt8]? = nil) throws(IDRError) -> Engine {
         guard let bytes = try FileIO.read(path) else { throw IDRError(.io, "cannot open \(path): no such file") }
-        return try fromSnapshot(bytes, name: path).0
+        return try fromSnapshot(bytes, name: path, secret: secret).0
     }
 
     // MARK: Log entries
 
-    /// Appends an add to the log (before the add changes anything).
-    func logAdd(key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) {
+    /// Appends the add whose values are in ``pending`` to the log (before the add changes
+    /// anything). Entries hold normalized values (fingerprints in hash-only mode), never raw ones.
+    func logAdd(key: UnsafeRawBufferPointer) throws(IDRError) {
         guard let storage else { return }
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(4)
         w.blob(key)
-        w.u32(UInt32(identifiers.count))
-        for id in identifiers {
-            w.u32(id.kind.rawValue)
-            w.blob(id.value)
+        w.u32(UInt32(clamping: pending.invalid))
+        w.u32(UInt32(clamping: pending.erased))
+        w.u32(UInt32(pending.count))
+        for i in 0..<pending.count {
+            let (kind, placeholder, bytes) = pending[i]
+            w.u32(kind)
+            w.u8(placeholder ? 1 : 0)
+            w.blob(bytes)
         }
         try storage.append(w.bytes)
     }
@@ -203,6 +211,16 @@ extension Engine {
             _ = try? ids.withUnsafeBufferPointer { (b) throws(IDRError) in try add(recordKey: key, identifiers: b) }
         case 2:
             _ = try remove(recordKey: try p.blob(limit: Int(UInt32.max)))
+        case 4:
+            let key = try p.blob(limit: Int(UInt32.max))
+            do {
+                _ = try kinds.validate(recordKey: key, identifiers: UnsafeBufferPointer(start: nil, count: 0), limits: configuration.limits)
+            } catch {
+                throw p.corrupt("a bad record key")
+            }
+            try readPending(&p)
+            // An add that failed when it was made fails again the same way: skip it.
+            _ = try? addPrepared(key: key, logging: false)
         case 3:
             let name = try p.string(limit: 64)
             guard let rule = NormalizationRule(rawValue: try p.u8()) else { throw p.corrupt("unknown rule") }
@@ -214,5 +232,36 @@ extension Engine {
         default:
             throw p.corrupt("unknown log entry")
         }
+    }
+
+    /// Reads an add's prepared values into ``pending``, checking each: a registered kind, a value
+    /// within the limit and in normal form (a fingerprint's 16 bytes in hash-only mode).
+    private func readPending(_ p: inout ByteReader) throws(IDRError) {
+        pending.reset()
+        let invalid = Int(try p.u32()), erased = Int(try p.u32())
+        let n = Int(try p.u32())
+        guard n <= configuration.limits.maxIdentifiersPerRecord else { throw p.corrupt("too many identifiers") }
+        for _ in 0..<n {
+            let kind = try p.u32()
+            let placeholder = try p.u8()
+            let value = try p.blob(limit: configuration.limits.maxValueLength)
+            guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
+                throw p.corrupt("an unknown kind")
+            }
+            guard isNormal(value, kind: kind) else { throw p.corrupt("a value not in normal form") }
+            pending.append(kind: kind, placeholder: placeholder == 1, value)
+        }
+        pending.invalid = invalid
+        pending.erased = erased
+    }
+
+    /// Whether stored `value` is what this engine would store for one of kind `kind`: its own
+    /// normal form, or in hash-only mode 16 bytes.
+    func isNormal(_ value: UnsafeRawBufferPointer, kind: UInt32) -> Bool {
+        if fingerprinter.isKeyed { return value.count == Fingerprint.byteCount }
+        guard value.count <= configuration.limits.maxValueLength,
+              case .valid(let n) = kinds.normalizer.normalize(value, rule: kinds[Int(kind)].rule, into: scratch)
+        else { return false }
+        return n == value.count && (n == 0 || memcmpBytes(scratch, value.baseAddress!.assumingMemoryBound(to: UInt8.self), n))
     }
 }

@@ -95,6 +95,18 @@ public final class Engine {
     @exclusivity(unchecked) package var epoch: UInt32 = 0
 
     let scratch: UnsafeMutablePointer<UInt8>
+    let scratchCapacity: Int
+    /// The values of the add in progress (``prepare(_:)``).
+    let pending = PendingValues()
+
+    /// Fingerprints of values and the secret of hash-only mode.
+    let fingerprinter: ValueFingerprinter
+    /// Fingerprints of erased values: adds drop them (``ResolverConfiguration/erasureTombstones``).
+    @exclusivity(unchecked) package var tombstones: Set<Fingerprint> = []
+    /// Identifier values dropped by adds because they were erased.
+    @exclusivity(unchecked) package var erasedValueCount = 0
+    /// The value being erased and its fingerprint text: what its events name instead of it.
+    @exclusivity(unchecked) package var erasing: (value: UInt32, text: String)? = nil
     // Stored properties are `@exclusivity(unchecked)`: single-threaded by contract, and no
     // method re-enters another (same reasoning and measurement as `Resolver`).
 
@@ -118,10 +130,15 @@ public final class Engine {
         configuration = c
         records = InternTable(hasher: hasher)
         values = InternTable(hasher: hasher)
-        scratch = .allocate(capacity: c.limits.maxValueLength + Normalizer.outputSlack)
+        fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
+        scratchCapacity = max(c.limits.maxValueLength + Normalizer.outputSlack, Fingerprint.byteCount)
+        scratch = .allocate(capacity: scratchCapacity)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.update(repeating: 0, count: scratchCapacity)
+        scratch.deallocate()
+    }
 
     // MARK: Queries
     //
@@ -167,11 +184,17 @@ public final class Engine {
         let rule = kinds.infos[k].rule
         guard value.count <= configuration.limits.maxValueLength + 256 else { return nil }
         // A buffer of the caller's own: concurrent lookups share nothing.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count + Normalizer.outputSlack) { out in
+        let keyed = fingerprinter.isKeyed
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count + Normalizer.outputSlack + Fingerprint.byteCount) { out in
             let base = out.baseAddress!
-            guard case .valid(let n) = kinds.normalizer.normalize(value, rule: rule, into: base),
-                  let v = values.find(tag: kind.rawValue, base, n)
-            else { return nil }
+            guard case .valid(var n) = kinds.normalizer.normalize(value, rule: rule, into: base) else { return nil }
+            if keyed {
+                let fp = fingerprinter.fingerprint(base, n, kind: kind.rawValue)
+                base.update(repeating: 0, count: n)
+                fp.store(into: base)
+                n = Fingerprint.byteCount
+            }
+            guard let v = values.find(tag: kind.rawValue, base, n) else { return nil }
             var slot = valueSlot[Int(v)]
             guard slot != Engine.none else { return nil }
             while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
@@ -238,12 +261,13 @@ public final class Engine {
         valueSlot.reserveCapacity(valueSlot.count + identifiers)
     }
 
-    /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine.
+    /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine
+    /// (in hash-only mode, their fingerprints).
     public func identifiers(ofKey key: String) -> [Identifier]? {
         guard let r = recordIndex(key), recordAlive[r] else { return nil }
         return recordOccurrences[r].map { node in
             let v = Int(occValue[Int(node)])
-            return Identifier(IdentifierKind(rawValue: values.tag(v)), values.string(at: v))
+            return Identifier(IdentifierKind(rawValue: values.tag(v)), valueText(v))
         }
     }
 
@@ -266,7 +290,8 @@ public final class Engine {
         }
         return EngineStatistics(records: recordCount, entities: liveEntities, values: held,
                                 genericValues: genericValueCount, placeholderValues: placeholders,
-                                invalidValues: invalidValueCount)
+                                invalidValues: invalidValueCount, erasedValues: erasedValueCount,
+                                tombstones: tombstones.count)
     }
 
     /// Records in the largest entity. O(records), read-only.
@@ -292,6 +317,14 @@ public final class Engine {
         return key.withUTF8 { k in records.find(tag: 0, k.baseAddress, k.count).map { Int($0) } }
     }
 
+    /// Value `v` as text: the normalized value, or its fingerprint (`#` and 32 hex digits) in
+    /// hash-only mode and while it is being erased.
+    func valueText(_ v: Int) -> String {
+        if let e = erasing, Int(e.value) == v { return e.text }
+        if fingerprinter.isKeyed { return values.withBytes(at: v) { Fingerprint(stored: $0).text } }
+        return values.string(at: v)
+    }
+
     /// Whether value `v` currently links the records that carry it.
     @inline(__always)
     func links(_ v: Int) -> Bool { !valueIsPlaceholder[v] && !valueGeneric[v] }
@@ -311,4 +344,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var placeholderValues: Int
     /// Identifier values dropped as invalid by adds so far.
     public var invalidValues: Int
+    /// Identifier values dropped by adds because they were erased (``Engine/erase(_:_:)``).
+    public var erasedValues: Int = 0
+    /// Erasure tombstones held.
+    public var tombstones: Int = 0
 }

@@ -74,6 +74,11 @@ public final class Resolver {
     /// Creates a resolver whose tables hash with `hasher` (tests force collisions with it).
     package init(configuration c: ResolverConfiguration, hasher: KeyHasher, expectedRecords: Int = 1024) throws(IDRError) {
         kinds = try KindRegistry(configuration: c, hasher: hasher)
+        guard c.hashOnlySecret == nil else {
+            // A bulk resolve reports identifiers by entity; a silent fallback to keeping values
+            // would defeat the point of asking for hash-only mode.
+            throw IDRError(.invalidArgument, "hash-only mode is an option of the online engine, not of the bulk resolver")
+        }
         configuration = c
         normalizer = kinds.normalizer
         scratchCapacity = c.limits.maxValueLength + Normalizer.outputSlack

@@ -41,6 +41,16 @@ public struct ResolverConfiguration: Sendable {
     /// listed follow in numeric order.
     public var linkPriority: [IdentifierKind] = [.loyaltyID, .email, .phone, .posCard, .deviceID]
 
+    /// Hash-only mode (online engine only): when set, the engine keeps no raw or normalized
+    /// identifier value, in memory beyond a call or on disk, only a 128-bit fingerprint of each
+    /// normalized value keyed with this secret (16–4096 bytes). Lookups still work; explanations,
+    /// events and ``Engine/identifiers(ofKey:)`` show fingerprints (`#` and 32 hex digits).
+    /// A state saved in this mode loads only with the same secret. Default nil (values kept).
+    public var hashOnlySecret: [UInt8]? = nil
+    /// Whether ``Engine/erase(_:_:)`` keeps a fingerprint (tombstone) of the erased value, so that
+    /// later adds carrying it drop it instead of linking through it. Default on.
+    public var erasureTombstones = true
+
     /// Custom kinds registered, in this order, when the resolver is created.
     public var customKinds: [CustomKind] = []
     /// Size limits on input.
@@ -133,6 +143,9 @@ public struct ResolverConfiguration: Sendable {
               (0...100_000).contains(l.maxCustomKinds)
         else {
             throw IDRError(.invalidArgument, "a limit is out of range (see ResolverConfiguration.Limits)")
+        }
+        if let secret = hashOnlySecret, !(16...4096).contains(secret.count) {
+            throw IDRError(.invalidArgument, "hashOnlySecret must be 16...4096 bytes, got \(secret.count)")
         }
         for c in customKinds {
             if let t = c.genericThreshold, !range.contains(t) {

@@ -121,6 +121,18 @@ package struct InternTable: Sendable {
         slotMask = mask
     }
 
+    /// The tag of retired entries. Owners register far fewer kinds (at most 100,000 custom
+    /// kinds), so no lookup can carry it and a retired entry is never found again.
+    package static let retiredTag = maxTag
+
+    /// Forgets entry `i`'s bytes (overwritten with zeros) and makes it unfindable; its index
+    /// stays allocated. For erasure: the value must not survive in memory.
+    package mutating func retire(_ i: Int) {
+        let start = self.start(i), end = self.start(i + 1)
+        for k in start..<end { arena[k] = 0 }
+        entries[i] = (entries[i] & 0xFF_FFFF_FFFF) | UInt64(InternTable.retiredTag) << 40
+    }
+
     /// Calls `body` with entry `i`'s bytes.
     @inline(__always)
     package func withBytes<R, E: Error>(at i: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {

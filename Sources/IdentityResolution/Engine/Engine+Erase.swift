@@ -1,0 +1,59 @@
+extension Engine {
+    /// Erases an identifier value (GDPR): removes it from every record that carries it, re-splits
+    /// what it held together, and forgets its bytes. With ``ResolverConfiguration/erasureTombstones``
+    /// (the default) the engine keeps its 128-bit fingerprint, so later adds carrying the value
+    /// drop it (counted in ``EngineStatistics/erasedValues``) instead of linking through it.
+    ///
+    /// Events name the erased value by its fingerprint. On an engine opened from a path the call
+    /// ends with ``save()``: the log, which holds the value, is replaced by a snapshot that does not.
+    /// An invalid value is never held, so erasing one changes nothing (and keeps no tombstone).
+    ///
+    /// - Returns: the number of records that carried the value.
+    /// - Throws: `unknownKind`; `io` if the final save fails (the engine has erased the value, but
+    ///   the files still hold it until a ``save()`` succeeds).
+    @discardableResult
+    public func erase(_ kind: IdentifierKind, _ value: String) throws(IDRError) -> Int {
+        var value = value
+        let result: Result<Int, IDRError> = value.withUTF8 { bytes in
+            Result { () throws(IDRError) -> Int in try erase(kind, UnsafeRawBufferPointer(bytes)) }
+        }
+        return try result.get()
+    }
+
+    /// ``erase(_:_:)`` with the value as UTF-8 bytes.
+    @discardableResult
+    public func erase(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer) throws(IDRError) -> Int {
+        let k = kind.rawValue
+        guard Int(k) < kinds.count, kinds[Int(k)].registered else {
+            throw IDRError(.unknownKind, "identifier kind \(k) is not registered")
+        }
+        guard value.count <= configuration.limits.maxValueLength + 256,
+              case .valid(var n) = kinds.normalizer.normalize(value, rule: kinds[Int(k)].rule, into: scratch)
+        else { return 0 }
+        let fp = fingerprinter.fingerprint(scratch, n, kind: k)
+        if fingerprinter.isKeyed {
+            scratch.update(repeating: 0, count: n)
+            fp.store(into: scratch)
+            n = Fingerprint.byteCount
+        }
+        let found = values.find(tag: k, scratch, n)
+        scratch.update(repeating: 0, count: n)
+        if configuration.erasureTombstones { tombstones.insert(fp) }
+        var holders: [UInt32] = []
+        if let v = found {
+            forEachRecord(of: Int(v)) { holders.append($0) }
+            // Record order, not list order: the same erase gives the same events whatever the history.
+            holders.sort()
+            erasing = (v, fp.text)
+            for r in holders {
+                let current = recordOccurrences[Int(r)].map { occValue[Int($0)] }.sorted()
+                replaceValues(ofRecord: Int(r), with: current.filter { $0 != v }, current: current)
+            }
+            erasing = nil
+            values.retire(Int(v))
+            valueIsPlaceholder[Int(v)] = false
+        }
+        if storage != nil { try save() }
+        return holders.count
+    }
+}

@@ -1,0 +1,61 @@
+/// The prepared identifier values of the write in progress: kind, placeholder flag (hash-only
+/// mode) and bytes, in one reused buffer, so an add allocates nothing for them in steady state.
+///
+/// A class with manually managed storage because callers hold pointers into the bytes while
+/// they intern them; an array could move under those pointers.
+package final class PendingValues {
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var used = 0
+    private var items: [(kind: UInt32, placeholder: Bool, start: Int, count: Int)] = []
+    /// Values dropped as invalid / as erased while preparing.
+    package var invalid = 0
+    package var erased = 0
+
+    package init() {
+        capacity = 256
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        bytes.update(repeating: 0, count: capacity)
+        bytes.deallocate()
+    }
+
+    /// Number of values.
+    package var count: Int { items.count }
+
+    /// Empties the list (the buffer is zeroed, so that no value outlives its call in memory).
+    package func reset() {
+        if used > 0 { bytes.update(repeating: 0, count: used) }
+        used = 0
+        items.removeAll(keepingCapacity: true)
+        invalid = 0
+        erased = 0
+    }
+
+    /// Appends a value.
+    package func append(kind: UInt32, placeholder: Bool, _ value: UnsafeRawBufferPointer) {
+        if used + value.count > capacity {
+            var grown = capacity * 2
+            while grown < used + value.count { grown *= 2 }
+            let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            fresh.update(from: bytes, count: used)
+            bytes.update(repeating: 0, count: capacity)
+            bytes.deallocate()
+            bytes = fresh
+            capacity = grown
+        }
+        if let base = value.baseAddress, value.count > 0 {
+            (bytes + used).update(from: base.assumingMemoryBound(to: UInt8.self), count: value.count)
+        }
+        items.append((kind, placeholder, used, value.count))
+        used += value.count
+    }
+
+    /// Value `i`; its bytes stay valid until the next ``reset()`` or ``append(kind:placeholder:_:)``.
+    package subscript(i: Int) -> (kind: UInt32, placeholder: Bool, bytes: UnsafeRawBufferPointer) {
+        let item = items[i]
+        return (item.kind, item.placeholder, UnsafeRawBufferPointer(start: bytes + item.start, count: item.count))
+    }
+}
