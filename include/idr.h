@@ -171,7 +171,8 @@ idr_status idr_normalize(uint32_t kind, const char *value, size_t value_len,
 /* Options                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-#define IDR_OPTIONS_VERSION 1
+/** Options layout version. Version 1 (without the hash-only secret) is still accepted. */
+#define IDR_OPTIONS_VERSION 2
 
 /** Bits of idr_options.flags. */
 enum {
@@ -184,7 +185,9 @@ enum {
     /** Turn the generic-value guard off. */
     IDR_FLAG_NO_GENERIC_GUARD = 1u << 3,
     /** Collect change events for idr_engine_drain_events (experimental section). */
-    IDR_FLAG_EVENTS = 1u << 4
+    IDR_FLAG_EVENTS = 1u << 4,
+    /** idr_engine_erase keeps no tombstone: a later add carrying the value links through it. */
+    IDR_FLAG_NO_ERASURE_TOMBSTONES = 1u << 5
 };
 
 /** idr_options.phone_trunk_prefix: automatic (1 on 11-digit numbers in country 1, else 0). */
@@ -227,10 +230,25 @@ typedef struct idr_options {
     uint32_t max_custom_kinds;
     /** Most live records (1..4000000000). Default 1000000000. */
     uint64_t max_records;
+    /* Version 2 fields. */
+    /**
+     * Hash-only mode: when not NULL, the engine keeps no identifier value in memory beyond a
+     * call or on disk, only a 128-bit fingerprint of each normalized value keyed with these
+     * bytes (16..4096 of them, read during the call only). Lookups work; why/how, events and
+     * members show fingerprints ("#" and 32 hex digits). A state saved in this mode opens and
+     * loads only with the same secret. Default NULL.
+     */
+    const uint8_t *hash_only_secret;
+    /** Bytes at `hash_only_secret`. */
+    size_t hash_only_secret_len;
 } idr_options;
 
 /**
  * Fills `opts` with the defaults and sets `opts->version` to IDR_OPTIONS_VERSION.
+ *
+ * It writes this header's whole layout: a program built against an older header (a smaller
+ * struct) must fill its options itself instead of calling it; every function that reads options
+ * accepts version 1.
  *
  * Ownership: `opts` is the caller's.
  * Thread safety: any thread, any time.
@@ -347,6 +365,23 @@ idr_status idr_engine_add_columns(idr_engine *engine, size_t record_count,
  */
 idr_status idr_engine_remove(idr_engine *engine, const char *record_key, size_t record_key_len);
 
+/**
+ * Erases an identifier value (GDPR): removes it from every record that carries it, re-splits what
+ * it held together, and forgets its bytes. Unless IDR_FLAG_NO_ERASURE_TOMBSTONES, the engine keeps
+ * its fingerprint and later adds drop the value instead of linking through it. An engine opened
+ * from a path saves a snapshot before returning, so neither file holds the value any more. An
+ * invalid value is never held: erasing one changes nothing.
+ *
+ * Ownership: `value` is only read during the call; `out_records` (may be NULL) is the caller's
+ * and receives the number of records that carried the value.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL `engine`, NULL value with a length); IDR_E_UNKNOWN_KIND;
+ * IDR_E_IO (the final save failed: the engine has erased the value, the files still hold it until
+ * idr_engine_save succeeds).
+ */
+idr_status idr_engine_erase(idr_engine *engine, uint32_t kind, const char *value, size_t value_len,
+                            size_t *out_records);
+
 /* Persistence. A snapshot is one versioned file with checksums, written atomically (temporary
  * file, fsync, rename; mode 0600). An engine opened from a path also keeps an append-only log
  * next to it (PATH.log) of every write since the last snapshot, appended before the write
@@ -360,8 +395,9 @@ idr_status idr_engine_remove(idr_engine *engine, const char *record_key, size_t 
 /**
  * Opens the engine state at `path`: loads the snapshot there if any, replays PATH.log, and logs
  * every later write. A new state uses `opts` (NULL: defaults); an existing one keeps the
- * configuration it was saved with, and takes only IDR_FLAG_EVENTS from `opts`. A torn last log
- * entry (a write that never returned) is dropped.
+ * configuration it was saved with, and takes only IDR_FLAG_EVENTS and the hash-only secret
+ * (needed for a hash-only state, refused for any other) from `opts`. A torn last log entry (a
+ * write that never returned) is dropped.
  *
  * Ownership: `*out` is the caller's; release it with idr_engine_free.
  * Thread safety: any thread; do not open the same path twice at once.
@@ -390,8 +426,9 @@ idr_status idr_engine_save(idr_engine *engine);
 idr_status idr_engine_save_to(idr_engine *engine, const char *path, size_t path_len);
 
 /**
- * An engine from a snapshot file (no log is read or written). Only IDR_FLAG_EVENTS is taken
- * from `opts` (may be NULL).
+ * An engine from a snapshot file (no log is read or written). Only IDR_FLAG_EVENTS and the
+ * hash-only secret (needed for a hash-only state, refused for any other) are taken from `opts`
+ * (may be NULL).
  *
  * Ownership: `*out` is the caller's; release it with idr_engine_free.
  * Thread safety: any thread.
@@ -473,7 +510,8 @@ const char *idr_members_key(const idr_members *members, size_t index, size_t *ou
  */
 void idr_members_free(idr_members *members);
 
-#define IDR_STATS_VERSION 1
+/** Statistics layout version. Version 1 (without the erasure fields) is still accepted. */
+#define IDR_STATS_VERSION 2
 
 /** Counters of an engine; fields may only be added at the end. */
 typedef struct idr_stats {
@@ -494,6 +532,11 @@ typedef struct idr_stats {
     uint64_t invalid_values;
     /** Records in the largest entity (computed on demand: O(records)). */
     uint64_t largest_entity;
+    /* Version 2 fields. */
+    /** Identifier values dropped by adds because they were erased. */
+    uint64_t erased_values;
+    /** Erasure tombstones held. */
+    uint64_t tombstones;
 } idr_stats;
 
 /**

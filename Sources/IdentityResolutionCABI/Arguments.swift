@@ -11,20 +11,51 @@ func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> UnsafeRawBufferPointer? {
     return UnsafeRawBufferPointer(start: p, count: n)
 }
 
+/// The caller's options, whatever layout version they were written with: a version-1 struct ends
+/// before the version-2 fields, so only its own bytes are read and the rest keep their defaults
+/// (zero: no secret). Nil for an unknown version.
+func options(_ opts: UnsafePointer<idr_options>) -> idr_options? {
+    let version = UnsafeRawPointer(opts).loadUnaligned(as: UInt32.self)
+    var o = idr_options()
+    switch version {
+    case UInt32(IDR_OPTIONS_VERSION):
+        o = opts.pointee
+    case 1:
+        let v1Size = MemoryLayout<idr_options>.offset(of: \idr_options.hash_only_secret)!
+        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: opts, count: v1Size)) }
+    default:
+        return nil
+    }
+    return o
+}
+
 /// The configuration for optional C options (NULL: the defaults).
 func configuration(from opts: UnsafePointer<idr_options>?) -> Result<ResolverConfiguration, IDRError> {
     guard let opts else { return .success(ResolverConfiguration()) }
-    return configuration(from: opts.pointee)
+    guard let o = options(opts) else { return .failure(unknownOptionsVersion(opts)) }
+    return configuration(from: o)
 }
 
-/// Converts C options to a configuration, checking every field.
-func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRError> {
-    guard o.version == UInt32(IDR_OPTIONS_VERSION) else {
-        return .failure(IDRError(.init(rawValue: -11), "options version \(o.version) is not \(IDR_OPTIONS_VERSION)"))
+func unknownOptionsVersion(_ opts: UnsafePointer<idr_options>) -> IDRError {
+    let version = UnsafeRawPointer(opts).loadUnaligned(as: UInt32.self)
+    return IDRError(.init(rawValue: -11), "options version \(version) is not 1 or \(IDR_OPTIONS_VERSION)")
+}
+
+/// The hash-only secret of C options, checked; nil when there is none.
+func secret(of o: idr_options) -> Result<[UInt8]?, IDRError> {
+    guard o.hash_only_secret_len > 0 || o.hash_only_secret != nil else { return .success(nil) }
+    guard let p = o.hash_only_secret, (16...4096).contains(o.hash_only_secret_len) else {
+        return .failure(IDRError(.invalidArgument, "hash_only_secret must point to 16..4096 bytes"))
     }
+    return .success(Array(UnsafeBufferPointer(start: p, count: o.hash_only_secret_len)))
+}
+
+/// Converts C options (any accepted layout, see ``options(_:)``) to a configuration, checking
+/// every field.
+func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRError> {
     var c = ResolverConfiguration()
     let known = UInt32(IDR_FLAG_EMAIL_DROP_PLUS_TAG | IDR_FLAG_EMAIL_GMAIL_DOTS | IDR_FLAG_NO_BUILTIN_PLACEHOLDERS
-                       | IDR_FLAG_NO_GENERIC_GUARD | IDR_FLAG_EVENTS)
+                       | IDR_FLAG_NO_GENERIC_GUARD | IDR_FLAG_EVENTS | IDR_FLAG_NO_ERASURE_TOMBSTONES)
     guard o.flags & ~known == 0 else {
         return .failure(IDRError(.invalidArgument, "unknown option flags 0x\(String(o.flags & ~known, radix: 16))"))
     }
@@ -32,6 +63,11 @@ func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRErro
     c.emailGmailDots = o.flags & UInt32(IDR_FLAG_EMAIL_GMAIL_DOTS) != 0
     c.builtInPlaceholders = o.flags & UInt32(IDR_FLAG_NO_BUILTIN_PLACEHOLDERS) == 0
     c.genericGuard = o.flags & UInt32(IDR_FLAG_NO_GENERIC_GUARD) == 0
+    c.erasureTombstones = o.flags & UInt32(IDR_FLAG_NO_ERASURE_TOMBSTONES) == 0
+    switch secret(of: o) {
+    case .success(let s): c.hashOnlySecret = s
+    case .failure(let e): return .failure(e)
+    }
     c.defaultCountryCode = Int(o.default_country_code)
     switch o.phone_trunk_prefix {
     case IDR_TRUNK_AUTO: c.phoneTrunkPrefix = .automatic

@@ -125,12 +125,14 @@ public func idr_engine_stats(_ engine: OpaquePointer?, _ out: UnsafeMutablePoint
     guard let handle = EngineHandle.from(engine), let out else {
         return fail(engine, .invalidArgument, "engine or out is NULL")
     }
-    guard out.pointee.version == UInt32(IDR_STATS_VERSION) else {
-        return fail(engine, .init(rawValue: -11), "stats version \(out.pointee.version) is not \(IDR_STATS_VERSION)")
+    // A version-1 caller's struct ends before the erasure fields: write only its own bytes.
+    let version = out.pointee.version
+    guard version == 1 || version == UInt32(IDR_STATS_VERSION) else {
+        return fail(engine, .init(rawValue: -11), "stats version \(version) is not 1 or \(IDR_STATS_VERSION)")
     }
     let (s, largest) = handle.read { ($0.statistics, $0.largestEntitySize()) }
     var o = idr_stats()
-    o.version = UInt32(IDR_STATS_VERSION)
+    o.version = version
     o.records = UInt64(s.records)
     o.entities = UInt64(s.entities)
     o.values = UInt64(s.values)
@@ -138,6 +140,9 @@ public func idr_engine_stats(_ engine: OpaquePointer?, _ out: UnsafeMutablePoint
     o.placeholder_values = UInt64(s.placeholderValues)
     o.invalid_values = UInt64(s.invalidValues)
     o.largest_entity = UInt64(largest)
-    out.pointee = o
+    o.erased_values = UInt64(s.erasedValues)
+    o.tombstones = UInt64(s.tombstones)
+    let size = version == 1 ? MemoryLayout<idr_stats>.offset(of: \idr_stats.erased_values)! : MemoryLayout<idr_stats>.size
+    withUnsafeBytes(of: &o) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: size) }
     return succeed()
 }

@@ -153,3 +153,22 @@ public func idr_engine_remove(_ engine: OpaquePointer?, _ record_key: UnsafePoin
     case .failure(let error): return fail(engine, error)
     }
 }
+
+@c @implementation
+public func idr_engine_erase(
+    _ engine: OpaquePointer?, _ kind: UInt32, _ value: UnsafePointer<CChar>?, _ value_len: Int,
+    _ out_records: UnsafeMutablePointer<Int>?
+) -> idr_status {
+    guard let handle = EngineHandle.from(engine) else { return fail(engine, .invalidArgument, "engine is NULL") }
+    guard let v = bytes(value, value_len) else {
+        return fail(engine, .invalidArgument, "value is NULL or its length is too large")
+    }
+    let result = handle.write { e in Result { () throws(IDRError) -> Int in try e.erase(IdentifierKind(rawValue: kind), v) } }
+    switch result {
+    case .success(let n):
+        out_records?.pointee = n
+        return succeed()
+    case .failure(let error):
+        return fail(engine, error)
+    }
+}

@@ -62,8 +62,16 @@ public func idr_engine_load(
     guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
     out.pointee = nil
     guard let file = pathString(path, path_len) else { return fail(nil, .invalidArgument, "path is NULL, empty or holds a NUL byte") }
+    var key: [UInt8]? = nil
+    if let opts {
+        guard let o = options(opts) else { return fail(nil, unknownOptionsVersion(opts)) }
+        switch secret(of: o) {
+        case .success(let s): key = s
+        case .failure(let e): return fail(nil, e)
+        }
+    }
     do throws(IDRError) {
-        return publish(try Engine.load(from: file), opts, out)
+        return publish(try Engine.load(from: file, secret: key), opts, out)
     } catch {
         return fail(nil, error)
     }

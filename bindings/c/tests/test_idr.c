@@ -2,6 +2,7 @@
  * AddressSanitizer + UndefinedBehaviorSanitizer and valgrind by `make test`. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "idr.h"
 
@@ -438,6 +439,97 @@ static void test_persistence(void) {
     remove(path); remove(logpath);
 }
 
+/* Whether the file at `path` holds `needle` anywhere. */
+static int file_contains(const char *path, const char *needle) {
+    static char buf[1 << 16];
+    size_t n, k, m = strlen(needle);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    for (k = 0; k + m <= n; k++) if (memcmp(buf + k, needle, m) == 0) return 1;
+    return 0;
+}
+
+static void test_erase_and_hash_only(void) {
+    static const uint8_t secret[] = "a secret of more than sixteen bytes";
+    char path[64], logpath[80];
+    idr_engine *e = NULL, *again = NULL;
+    idr_identifier ids[2] = {{IDR_KIND_EMAIL, S("ann@example.org")}, {IDR_KIND_PHONE, S("555 010 0001")}};
+    uint64_t a = 0, b = 0, x = 0;
+    size_t n = 99;
+    idr_options o;
+    idr_stats st;
+    idr_text *t = NULL;
+    /* Erase: a and b share the email only. */
+    e = new_engine();
+    CHECK(idr_engine_add(e, S("a"), ids, 2, &a) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), ids, 1, &b) == IDR_OK && a == b);
+    CHECK(idr_engine_erase(e, IDR_KIND_EMAIL, S("ANN@example.org"), &n) == IDR_OK && n == 2);
+    CHECK(idr_engine_entity_of(e, S("b"), &x) == IDR_OK && x != a);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("ann@example.org"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_add(e, S("c"), ids, 1, NULL) == IDR_OK);            /* dropped: erased */
+    st.version = IDR_STATS_VERSION;
+    CHECK(idr_engine_stats(e, &st) == IDR_OK && st.erased_values == 1 && st.tombstones == 1 && st.records == 3);
+    memset(&st, 0xAB, sizeof st);
+    st.version = 1;                                                       /* a version-1 caller */
+    CHECK(idr_engine_stats(e, &st) == IDR_OK && st.records == 3 && st.erased_values == 0xABABABABABABABABull);
+    CHECK(idr_engine_erase(e, IDR_KIND_EMAIL, S("not an email"), &n) == IDR_OK && n == 0);
+    CHECK(idr_engine_erase(e, 99, S("x"), NULL) == IDR_E_UNKNOWN_KIND);
+    CHECK(idr_engine_erase(e, IDR_KIND_EMAIL, NULL, 3, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_erase(NULL, IDR_KIND_EMAIL, S("x"), NULL) == IDR_E_INVALID_ARGUMENT);
+    idr_engine_free(e);
+    /* Without tombstones the value links again. */
+    idr_options_init(&o);
+    o.flags |= IDR_FLAG_NO_ERASURE_TOMBSTONES;
+    CHECK(idr_engine_create(&o, &e) == IDR_OK);
+    CHECK(idr_engine_add(e, S("a"), ids, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_erase(e, IDR_KIND_EMAIL, S("ann@example.org"), NULL) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), ids, 1, &a) == IDR_OK && idr_engine_add(e, S("c"), ids, 1, &b) == IDR_OK && a == b);
+    idr_engine_free(e);
+
+    /* Hash-only: files hold no value; the secret is needed to open or load. */
+    sprintf(path, "/tmp/idr-c-hash-%d", (int)rand());
+    sprintf(logpath, "%s.log", path);
+    remove(path); remove(logpath);
+    idr_options_init(&o);
+    o.hash_only_secret = secret;
+    o.hash_only_secret_len = sizeof secret - 1;
+    CHECK(idr_engine_open(path, strlen(path), &o, IDR_SYNC_PROCESS, &e) == IDR_OK);
+    CHECK(idr_engine_add(e, S("a"), ids, 2, &a) == IDR_OK);
+    CHECK(idr_engine_add(e, S("b"), ids, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_lookup(e, IDR_KIND_PHONE, S("+1 555 010 0001"), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_why(e, S("a"), S("b"), &t) == IDR_OK && contains(idr_text_data(t, NULL), "#")
+          && !contains(idr_text_data(t, NULL), "ann@example.org"));
+    idr_text_free(t);
+    CHECK(!file_contains(logpath, "ann@example.org") && !file_contains(logpath, "5550100001"));
+    CHECK(idr_engine_save(e) == IDR_OK);
+    CHECK(!file_contains(path, "ann@example.org") && !file_contains(path, "5550100001"));
+    idr_engine_free(e);
+    CHECK(idr_engine_load(path, strlen(path), NULL, &again) == IDR_E_INVALID_ARGUMENT && again == NULL);
+    CHECK(contains(idr_engine_last_error(NULL), "secret"));
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &again) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_load(path, strlen(path), &o, &again) == IDR_OK);
+    CHECK(idr_engine_lookup(again, IDR_KIND_EMAIL, S("Ann@Example.org"), &x) == IDR_OK && x == a);
+    idr_engine_free(again);
+    o.hash_only_secret_len = 5;                                           /* too short */
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT && e == NULL);
+    o.hash_only_secret = NULL;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    remove(path); remove(logpath);
+
+    /* A version-1 options struct: only its own bytes are read. */
+    {
+        unsigned char v1[sizeof(idr_options)];
+        idr_options_init(&o);
+        o.version = 1;
+        memset(v1, 0xFF, sizeof v1);
+        memcpy(v1, &o, offsetof(idr_options, hash_only_secret));
+        CHECK(idr_engine_create((const idr_options *)(const void *)v1, &e) == IDR_OK);
+        idr_engine_free(e);
+    }
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -447,6 +539,7 @@ int main(void) {
     test_add_columns();
     test_events_and_explanations();
     test_persistence();
+    test_erase_and_hash_only();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

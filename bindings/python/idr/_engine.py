@@ -18,6 +18,7 @@ _FLAG_OPTIONS = {
     "email_gmail_dots": (lib.IDR_FLAG_EMAIL_GMAIL_DOTS, False),
     "builtin_placeholders": (lib.IDR_FLAG_NO_BUILTIN_PLACEHOLDERS, True),
     "generic_guard": (lib.IDR_FLAG_NO_GENERIC_GUARD, True),
+    "erasure_tombstones": (lib.IDR_FLAG_NO_ERASURE_TOMBSTONES, True),
 }
 _LIMIT_OPTIONS = ("max_record_key_length", "max_value_length", "max_identifiers_per_record", "max_custom_kinds",
                   "max_records")
@@ -34,6 +35,8 @@ class Stats:
     placeholder_values: int
     invalid_values: int
     largest_entity: int
+    erased_values: int = 0
+    tombstones: int = 0
 
 
 _EVENT_TYPES = {lib.IDR_EVENT_CREATED: "created", lib.IDR_EVENT_MERGED: "merged", lib.IDR_EVENT_SPLIT: "split",
@@ -58,9 +61,12 @@ class Event:
     entity_gone: bool = False
 
 
-def _options(options: Mapping[str, Any]) -> Any:
+def _options(options: Mapping[str, Any]) -> tuple[Any, Any]:
+    """C options for keyword options; the second item keeps the secret's buffer alive for as
+    long as the options are used."""
     o = ffi.new("idr_options *")
     lib.idr_options_init(o)
+    keep = None
     for name, value in options.items():
         if name in _FLAG_OPTIONS:
             bit, default_on = _FLAG_OPTIONS[name]
@@ -92,9 +98,19 @@ def _options(options: Mapping[str, Any]) -> Any:
             o.distinguishing_kinds = mask
         elif name in _LIMIT_OPTIONS:
             setattr(o, name, int(value))
+        elif name == "hash_only_secret":
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = value.encode("utf-8")
+            if not isinstance(value, (bytes, bytearray)):
+                raise TypeError("hash_only_secret must be bytes or str")
+            keep = ffi.new("uint8_t[]", bytes(value) or b"\0")
+            o.hash_only_secret = keep
+            o.hash_only_secret_len = len(value)
         else:
             raise TypeError(f"unknown option {name!r}")
-    return o
+    return o, keep
 
 
 class Engine:
@@ -106,14 +122,16 @@ class Engine:
     ``email_gmail_dots``, ``builtin_placeholders``, ``generic_guard``, ``generic_thresholds``
     (dict kind → int), ``custom_generic_threshold``, ``distinguishing_kinds``, and the limits
     ``max_record_key_length``, ``max_value_length``, ``max_identifiers_per_record``,
-    ``max_custom_kinds``, ``max_records``.
+    ``max_custom_kinds``, ``max_records``; privacy: ``hash_only_secret`` (bytes or str, 16–4096
+    bytes: keep only keyed fingerprints of values, never the values) and ``erasure_tombstones``
+    (default True: ``erase`` keeps a fingerprint so later adds do not link through the value).
 
     Threads: one engine may be shared by any number of threads. Calls release the GIL; reads
     run in parallel with each other and with one writer (the C library's reader-writer lock).
     """
 
     def __init__(self, **options: Any) -> None:
-        opts = _options(options)
+        opts, _keep = _options(options)
         out = ffi.new("idr_engine **")
         status = lib.idr_engine_create(opts, out)
         if status != 0:
@@ -132,7 +150,7 @@ class Engine:
         """
         if sync not in ("process", "disk"):
             raise ValueError('sync must be "process" or "disk"')
-        opts = _options({**options, "events": events})
+        opts, _keep = _options({**options, "events": events})
         data = path.encode()
         out = ffi.new("idr_engine **")
         status = lib.idr_engine_open(data, len(data), opts, 1 if sync == "disk" else 0, out)
@@ -141,9 +159,9 @@ class Engine:
         return cls._wrap(out[0])
 
     @classmethod
-    def load(cls, path: str, *, events: bool = False) -> "Engine":
-        """An engine from a snapshot file (no log)."""
-        opts = _options({"events": events})
+    def load(cls, path: str, *, events: bool = False, hash_only_secret: bytes | str | None = None) -> "Engine":
+        """An engine from a snapshot file (no log). A hash-only state needs its secret."""
+        opts, _keep = _options({"events": events, "hash_only_secret": hash_only_secret})
         data = path.encode()
         out = ffi.new("idr_engine **")
         status = lib.idr_engine_load(data, len(data), opts, out)
@@ -313,6 +331,24 @@ class Engine:
         if status != 0:
             raise_for(status, self._engine)
 
+    def erase(self, kind: str | int, value: str) -> int:
+        """Erases an identifier value (GDPR) from every record and returns how many held it.
+
+        The value's bytes are forgotten; unless ``erasure_tombstones=False``, later adds carrying
+        it drop it instead of linking through it. An engine from ``open()`` saves a snapshot
+        before returning, so neither file holds the value any more.
+        """
+        number = self._known_kind(kind) if isinstance(kind, str) else kind
+        if number is None:
+            from ._errors import UnknownKindError
+            raise UnknownKindError(f"unknown kind {kind!r}", -9)
+        data = value.encode("utf-8", "surrogatepass")
+        out = ffi.new("size_t *")
+        status = lib.idr_engine_erase(self._engine, number, data, len(data), out)
+        if status != 0:
+            raise_for(status, self._engine)
+        return int(out[0])
+
     # -- reads ------------------------------------------------------------------------------
 
     def entity_of(self, record_key: str) -> int | None:
@@ -380,7 +416,7 @@ class Engine:
         if status != 0:
             raise_for(status, self._engine)
         return Stats(s.records, s.entities, s.values, s.generic_values, s.placeholder_values, s.invalid_values,
-                     s.largest_entity)
+                     s.largest_entity, s.erased_values, s.tombstones)
 
     # -- events and explanations (experimental in the C header) ----------------------------
 
