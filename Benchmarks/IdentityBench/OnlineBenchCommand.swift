@@ -22,6 +22,11 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Snapshot path (default: a temporary file).")
     var snapshot: String?
 
+    @Flag(help: "Hash-only mode (a fixed benchmark secret): values kept as fingerprints only.")
+    var hashOnly = false
+
+    private static let benchSecret = Array("idr-bench online hash-only secret".utf8)
+
     func run() throws {
         try refuseDebugBuild("online")
         try reportingErrors("online") { try bench() }
@@ -31,12 +36,18 @@ struct OnlineBenchCommand: ParsableCommand {
         let data = try Columns(path: input)
         let n = data.count
         let clock = ContinuousClock()
-        let engine = try Engine()
+        var configuration = ResolverConfiguration()
+        if hashOnly { configuration.hashOnlySecret = Self.benchSecret }
+        let rssBefore = currentRSSBytes()
+        let engine = try Engine(configuration: configuration)
         var t0 = clock.now
         engine.reserveCapacity(records: n, identifiers: n * 2)
         var sink = try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
+        let engineBytes = currentRSSBytes() - rssBefore
+        print("mode: \(hashOnly ? "hash-only" : "normal")")
         print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (one add per record)")
+        print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
         // Lookup latency, one timed call at a time, over emails of random records.
         let email = data.kinds.firstIndex(of: .email)!
@@ -65,7 +76,7 @@ struct OnlineBenchCommand: ParsableCommand {
         stat(path, &st)
         let size = Double(st.st_size)
         t0 = clock.now
-        let loaded = try Engine.load(from: path)
+        let loaded = try Engine.load(from: path, secret: configuration.hashOnlySecret)
         let loadSeconds = seconds(clock.now - t0)
         print("snapshot: \(grouped(Int(size))) bytes, \(fixed(size / Double(max(n, 1)), 1)) bytes/record; save \(fixed(saveSeconds, 3)) s "
             + "(\(fixed(size / saveSeconds / 1e6, 1)) MB/s), load \(fixed(loadSeconds, 3)) s (\(fixed(size / loadSeconds / 1e6, 1)) MB/s)")

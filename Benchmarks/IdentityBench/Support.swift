@@ -18,6 +18,19 @@ func peakRSSBytes() -> Int {
     return Int(usage.ru_maxrss) * 1024
 }
 
+/// Resident set size now, from /proc/self/statm (0 where it cannot be read).
+func currentRSSBytes() -> Int {
+    let fd = open("/proc/self/statm", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 128)
+    let n = read(fd, &buffer, buffer.count)
+    guard n > 0 else { return 0 }
+    let fields = buffer[0..<n].split(separator: UInt8(ascii: " "))
+    guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
 /// Seconds in a duration.
 func seconds(_ d: Duration) -> Double {
     let (s, atto) = d.components

@@ -71,7 +71,8 @@ extension Engine {
         if recordAlive[r] {
             let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
             if current == valueSet { return currentEntity(ofRecord: r) }
-            replaceValues(ofRecord: r, with: valueSet, current: current)
+            // Upsert: the record keeps its age; its old identifiers go, the new ones come.
+            rewrite([(r, valueSet)])
         } else {
             beginEvents(record: r)
             writeCut = nil
@@ -82,14 +83,66 @@ extension Engine {
         return currentEntity(ofRecord: r)
     }
 
-    /// Upsert: the live record `r` keeps its age; its old identifiers go, the new ones come.
-    /// A split it causes is cut by an identifier it no longer carries.
-    func replaceValues(ofRecord r: Int, with valueSet: [UInt32], current: [UInt32]) {
-        beginEvents(record: r)
-        writeCut = current.first { !valueSet.contains($0) && links(Int($0)) }
-        let age = recordSeq[r]
-        detach(record: r, removing: false)
-        attach(record: r, values: valueSet, seq: age, keepingEntity: true)
+    /// Gives live records new identifier sets in one step (an upsert; an erase across every
+    /// holder of a value). The partition goes straight from before to after, and IDs follow the
+    /// documented rule on that net change: no intermediate entity is created, so no ID is issued
+    /// that the outside never saw.
+    ///
+    /// Only values the records held or now hold can change status (a value's status depends
+    /// on its own records' identifiers), so those are re-evaluated; the records of every value
+    /// that linked before or links now seed the recomputation, which reaches every piece of
+    /// every entity involved.
+    func rewrite(_ changes: [(record: Int, values: [UInt32])]) {
+        guard let first = changes.first else { return }
+        beginEvents(record: first.record)
+        var touched: [UInt32] = []
+        var seeds: [UInt32] = []
+        var dropped: UInt32? = nil
+        var added: UInt32? = nil
+        for (r, newSet) in changes {
+            seeds.append(UInt32(r))
+            for node in recordOccurrences[r] {
+                let v = occValue[Int(node)]
+                if dropped == nil, links(Int(v)), !newSet.contains(v) { dropped = v }
+                touched.append(v)
+                unlink(node)
+            }
+            var nodes: [UInt32] = []
+            nodes.reserveCapacity(newSet.count)
+            for v in newSet {
+                if added == nil, links(Int(v)), !touched.contains(v) { added = v }
+                nodes.append(linkOccurrence(record: UInt32(r), value: v))
+                touched.append(v)
+            }
+            recordOccurrences[r] = nodes
+        }
+        touched.sort()
+        var becameGeneric: UInt32? = nil
+        var relinked: UInt32? = nil
+        var previous = Engine.none
+        for v in touched where v != previous {
+            previous = v
+            let i = Int(v)
+            let linkedBefore = links(i)
+            if !valueIsPlaceholder[i] {
+                let generic = isGenericNow(i)
+                if generic != valueGeneric[i] {
+                    valueGeneric[i] = generic
+                    genericValueCount += generic ? 1 : -1
+                    if generic {
+                        valueSlot[i] = Engine.none
+                        becameGeneric = becameGeneric ?? v
+                    } else {
+                        relinked = relinked ?? v
+                    }
+                }
+            }
+            if linkedBefore || links(i) { forEachRecord(of: i) { seeds.append($0) } }
+        }
+        // A split is cut by a value that became generic or one a record no longer carries; a
+        // merge is bridged by a value that links again or one a record now carries.
+        writeCut = becameGeneric ?? dropped
+        recompute(seeds: seeds, detached: [], via: relinked ?? added)
         endEvents()
     }
 
@@ -122,7 +175,7 @@ extension Engine {
         try logRemove(key: key)
         beginEvents(record: Int(r))
         writeCut = nil
-        detach(record: Int(r), removing: true)
+        detach(record: Int(r))
         endEvents()
         return true
     }
@@ -151,16 +204,11 @@ extension Engine {
         entityID[Int(rootEntity[Int(uf.find(UInt32(r)))])]
     }
 
-    /// Gives record `r` the identifiers `values` and links it. A new record (not alive) comes
-    /// to life as a singleton; with `keepingEntity` (an upsert) the record is alive, alone in the
-    /// entity it kept through ``detach(record:removing:)``, and that entity takes part in the
-    /// joins like any other (the one created first keeps its ID).
-    private func attach(record r: Int, values valueSet: [UInt32], seq: UInt64, keepingEntity: Bool = false) {
-        if !keepingEntity {
-            recordAlive[r] = true
-            recordCount += 1
-            uf.reset(UInt32(r))
-        }
+    /// Brings new record `r` to life with the identifiers `values` and links it.
+    private func attach(record r: Int, values valueSet: [UInt32], seq: UInt64) {
+        recordAlive[r] = true
+        recordCount += 1
+        uf.reset(UInt32(r))
         recordSeq[r] = seq
         var nodes: [UInt32] = []
         nodes.reserveCapacity(valueSet.count)
@@ -180,7 +228,7 @@ extension Engine {
         } else {
             var seeds: [UInt32] = [UInt32(r)]
             for v in flipped { forEachRecord(of: v) { seeds.append($0) } }
-            if !keepingEntity { rootEntity[r] = Engine.none }
+            rootEntity[r] = Engine.none
             // The value that became generic cut what it held; the record's linking values bridge.
             writeCut = UInt32(flipped[0])
             let bridge = valueSet.first { links(Int($0)) }
@@ -188,12 +236,9 @@ extension Engine {
         }
     }
 
-    /// Unlinks a live record's identifiers and re-splits what it held together. With
-    /// `removing` the record leaves (and it is reported); otherwise (the first half of an
-    /// upsert) it stays alive, alone in a piece of its own, which keeps its entity if it is that
-    /// entity's oldest record.
-    private func detach(record r: Int, removing: Bool) {
-        if removing { note(.removed(slot: rootEntity[Int(uf.find(UInt32(r)))])) }
+    /// Unlinks a live record's identifiers, takes it out and re-splits what it held together.
+    private func detach(record r: Int) {
+        note(.removed(slot: rootEntity[Int(uf.find(UInt32(r)))]))
         // Records that shared a linking value with r: every piece of r's old entity holds one.
         var seeds: [UInt32] = []
         var relinked: UInt32? = nil
@@ -213,13 +258,9 @@ extension Engine {
             }
         }
         recordOccurrences[r] = []
-        if removing {
-            recordAlive[r] = false
-            recordCount -= 1
-            recompute(seeds: seeds, detached: [UInt32(r)], via: relinked)
-        } else {
-            recompute(seeds: [UInt32(r)] + seeds, detached: [], via: relinked)
-        }
+        recordAlive[r] = false
+        recordCount -= 1
+        recompute(seeds: seeds, detached: [UInt32(r)], via: relinked)
     }
 
     /// Interns a value (normalized bytes, or a fingerprint in hash-only mode), growing the

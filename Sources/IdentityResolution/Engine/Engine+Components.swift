@@ -141,7 +141,14 @@ extension Engine {
         // Slot order (creation order), not dictionary order: events come out deterministic.
         for slot in oldest.keys.sorted() { kept[oldest[slot]!.piece].append(slot) }
         var pieceSlot = [UInt32](repeating: Engine.none, count: pieces.count)
-        for (p, piece) in pieces.enumerated() {
+        // Pieces that keep an ID first; then the new ones, created in the order of their oldest
+        // records (a documented order: creation order decides which ID survives a later merge).
+        let oldestSeq = pieces.map { piece in piece.map { recordSeq[Int($0)] }.min()! }
+        let order = pieces.indices.sorted { a, b in
+            kept[a].isEmpty != kept[b].isEmpty ? !kept[a].isEmpty : (kept[a].isEmpty ? oldestSeq[a] < oldestSeq[b] : a < b)
+        }
+        for p in order {
+            let piece = pieces[p]
             let slot: UInt32
             if kept[p].isEmpty {
                 let first = piece.min { recordSeq[Int($0)] < recordSeq[Int($1)] }!

@@ -42,13 +42,12 @@ extension Engine {
         var holders: [UInt32] = []
         if let v = found {
             forEachRecord(of: Int(v)) { holders.append($0) }
-            // Record order, not list order: the same erase gives the same events whatever the history.
-            holders.sort()
+            // Key order, not list order: the events name the same triggering record whatever
+            // the history.
+            holders.sort { records.bytesLess(Int($0), Int($1)) }
             erasing = (v, fp.text)
-            for r in holders {
-                let current = recordOccurrences[Int(r)].map { occValue[Int($0)] }.sorted()
-                replaceValues(ofRecord: Int(r), with: current.filter { $0 != v }, current: current)
-            }
+            // One step for all holders: the partition goes from before to after the erasure.
+            rewrite(holders.map { r in (Int(r), recordOccurrences[Int(r)].map { occValue[Int($0)] }.filter { $0 != v }.sorted()) })
             erasing = nil
             values.retire(Int(v))
             valueIsPlaceholder[Int(v)] = false
