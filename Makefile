@@ -73,9 +73,13 @@ test-fuzz:
 fuzz: deps
 	bash bindings/c/fuzz/run.sh $(SECONDS)
 
-# The online engine against bulk resolution on random operation sequences, for SECONDS.
-soak: deps
+# Random operation sequences for SECONDS: the online engine against bulk resolution and against
+# the reference model (Swift, in parallel), then the Python state machine over libidr.so
+# (about 20 sequences a second, so SECONDS × 20 of them).
+soak: deps py-deps lib
 	IDR_SOAK_SECONDS=$(SECONDS) $(SWIFT) test -c release --filter soak
+	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
+	IDR_PY_MODEL_EXAMPLES=$$(( $(SECONDS) * 20 )) $(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests/test_model.py
 
 # Python: the pinned packages, then the binding itself (pip builds and ships libidr.so).
 py-deps:
