@@ -64,7 +64,7 @@ test-c:
 	$(SWIFT) build --product idr -Xswiftc -sanitize=thread --scratch-path .build-tsan
 	bash bindings/c/run-tests.sh .build/debug .build-tsan/debug
 
-# libFuzzer over the snapshot loader and log replay: a short bounded run in `make test`,
+# libFuzzer targets (loader, C call sequences, CSV, JSON Lines, normalizers): 15 s each in `make test`,
 # as long as asked with `make fuzz SECONDS=N`.
 SECONDS ?= 60
 test-fuzz:

@@ -56,6 +56,13 @@ let package = Package(
             ],
             path: "Benchmarks/IdentityBench"
         ),
+        // libFuzzer targets over the Swift-only inputs (CSV, JSON Lines, normalizers); built
+        // normally it replays files (bindings/c/fuzz/run.sh, make test).
+        .executableTarget(
+            name: "idr-fuzz",
+            dependencies: ["IdentityResolution", "IdentityFiles"],
+            path: "Tests/Fuzz"
+        ),
         .testTarget(
             name: "IdentityResolutionTests",
             dependencies: ["IdentityResolution"]

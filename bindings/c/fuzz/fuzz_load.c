@@ -7,9 +7,14 @@
 #include "idr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static const uint8_t secret[] = "fuzzing secret, long enough";
     char path[64], log[72];
     FILE *f;
     idr_engine *e = NULL;
+    idr_options hashed;
+    idr_options_init(&hashed);
+    hashed.hash_only_secret = secret;
+    hashed.hash_only_secret_len = sizeof secret - 1;
     snprintf(path, sizeof path, "/tmp/idr-fuzz-%d", (int)getpid());
     snprintf(log, sizeof log, "%s.log", path);
     /* As a snapshot. */
@@ -23,6 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         idr_engine_stats(e, &s);
         idr_engine_free(e);
     }
+    e = NULL;
+    /* And as a hash-only state, with its secret. */
+    if (idr_engine_load(path, strlen(path), &hashed, &e) == IDR_OK) idr_engine_free(e);
     /* As a log next to no snapshot (a log of generation 0 replays). */
     unlink(path);
     f = fopen(log, "wb");
@@ -32,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fclose(f);
     e = NULL;
     if (idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &e) == IDR_OK) idr_engine_free(e);
+    unlink(path);
+    e = NULL;
+    if (idr_engine_open(path, strlen(path), &hashed, IDR_SYNC_PROCESS, &e) == IDR_OK) idr_engine_free(e);
     unlink(path);
     unlink(log);
     return 0;
