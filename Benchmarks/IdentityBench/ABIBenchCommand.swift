@@ -187,18 +187,25 @@ final class Columns {
         offsets.forEach { $0.deallocate() }
     }
 
-    /// Adds every record, one `Engine.add` per record; returns the sum of the entity IDs (a
-    /// sink, so the work cannot be optimized away).
-    func addAll(to engine: Engine) throws(IDRError) -> UInt64 {
+    /// Adds every record (or those in `range`), one `Engine.add` per record, through `shared`'s
+    /// write lock when given; returns the sum of the entity IDs (a sink, so the work cannot be
+    /// optimized away).
+    func addAll(to engine: Engine, range: Range<Int>? = nil, shared: SharedEngine? = nil) throws(IDRError) -> UInt64 {
         var sink: UInt64 = 0
         try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: max(kinds.count, 1)) { (ids) throws(IDRError) in
-            for r in 0..<count {
+            for r in range ?? 0..<count {
                 var m = 0
                 for c in kinds.indices {
                     let v = value(c, r)
                     if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
                 }
-                sink &+= try engine.add(recordKey: key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
+                let record = UnsafeBufferPointer(rebasing: ids[0..<m])
+                if let shared {
+                    // One write lock per add: what a service taking records one at a time does.
+                    sink &+= try shared.write { (e) throws(IDRError) in try e.add(recordKey: key(r), identifiers: record) }
+                } else {
+                    sink &+= try engine.add(recordKey: key(r), identifiers: record)
+                }
             }
         }
         return sink

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import IdentityFiles
 import IdentityResolution
+import Synchronization
 
 /// `idr-bench online`: the online engine's add throughput, lookup latency, save and load.
 struct OnlineBenchCommand: ParsableCommand {
@@ -24,6 +25,9 @@ struct OnlineBenchCommand: ParsableCommand {
 
     @Flag(help: "Hash-only mode (a fixed benchmark secret): values kept as fingerprints only.")
     var hashOnly = false
+
+    @Option(help: "Reader threads for the concurrent phase: lookups timed while a writer adds the second half of the records through a SharedEngine (0 skips the phase).")
+    var readers = 1
 
     private static let benchSecret = Array("idr-bench online hash-only secret".utf8)
 
@@ -82,6 +86,91 @@ struct OnlineBenchCommand: ParsableCommand {
             + "(\(fixed(size / saveSeconds / 1e6, 1)) MB/s), load \(fixed(loadSeconds, 3)) s (\(fixed(size / loadSeconds / 1e6, 1)) MB/s)")
         guard loaded.entityCount == engine.entityCount else { throw IDRError(.corruptData, "loaded engine differs") }
         if sink == 42 { print("") }
+        if readers > 0 { try concurrentPhase(data, configuration: configuration) }
         print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
     }
+
+    /// Lookups from `readers` threads while one writer adds, all through a `SharedEngine` (the
+    /// C ABI's locking): reader latency includes waiting for the writer's lock.
+    private func concurrentPhase(_ data: Columns, configuration: ResolverConfiguration) throws(IDRError) {
+        let n = data.count
+        let half = n / 2
+        let engine = try Engine(configuration: configuration)
+        engine.reserveCapacity(records: n, identifiers: n * 2)
+        _ = try data.addAll(to: engine, range: 0..<half)
+        let shared = SharedEngine(engine)
+        let stop = StopFlag()
+        let email = data.kinds.firstIndex(of: .email)!
+        let context = Unchecked(data)
+        let threads = (0..<readers).map { t in
+            spawnThread {
+                let data = context.value
+                let clock = ContinuousClock()
+                var x: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &* 7919
+                var latencies: [Double] = []
+                latencies.reserveCapacity(1 << 22)
+                var sink: UInt64 = 0
+                while !stop.isSet {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                    let v = data.value(email, Int(x % UInt64(half)))
+                    if v.count == 0 { continue }
+                    let start = clock.now
+                    sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
+                    latencies.append(seconds(clock.now - start) * 1e9)
+                }
+                if sink == 42 { print("") }
+                return latencies
+            }
+        }
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        _ = try data.addAll(to: engine, range: half..<n, shared: shared)
+        let writeSeconds = seconds(clock.now - t0)
+        stop.set()
+        var latencies = threads.flatMap { joinThread($0) }
+        latencies.sort()
+        guard !latencies.isEmpty else { return }
+        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
+        print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
+            + "\(grouped(latencies.count)) lookups, p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+    }
+}
+
+/// A value handed to another thread whose owner guarantees the access is safe (here: the
+/// columns are only read after they are built).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A flag the writer raises to stop the readers.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}
+
+/// A pthread running `body`; ``joinThread(_:)`` returns its latencies.
+private final class ThreadBox: @unchecked Sendable {
+    let body: @Sendable () -> [Double]
+    var result: [Double] = []
+    init(_ body: @escaping @Sendable () -> [Double]) { self.body = body }
+}
+
+private func spawnThread(_ body: @escaping @Sendable () -> [Double]) -> (pthread_t, ThreadBox) {
+    let box = ThreadBox(body)
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(box).toOpaque()
+    let rc = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<ThreadBox>.fromOpaque(raw!).takeRetainedValue()
+        box.result = box.body()
+        return nil
+    }, context)
+    precondition(rc == 0, "pthread_create failed")
+    return (thread, box)
+}
+
+private func joinThread(_ t: (pthread_t, ThreadBox)) -> [Double] {
+    pthread_join(t.0, nil)
+    return t.1.result
 }

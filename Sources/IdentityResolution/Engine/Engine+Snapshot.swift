@@ -277,7 +277,7 @@ extension Engine {
             for _ in 0..<n {
                 let kind = try rr.u32()
                 let placeholder = version >= 2 ? try rr.u8() : 0
-                let value = try rr.blob(limit: configuration.limits.maxValueLength)
+                let value = try rr.blob(limit: maxStoredValueLength)
                 guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
                     throw rr.corrupt("an unknown kind")
                 }

@@ -244,7 +244,7 @@ extension Engine {
         for _ in 0..<n {
             let kind = try p.u32()
             let placeholder = try p.u8()
-            let value = try p.blob(limit: configuration.limits.maxValueLength)
+            let value = try p.blob(limit: maxStoredValueLength)
             guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
                 throw p.corrupt("an unknown kind")
             }
@@ -255,13 +255,23 @@ extension Engine {
         pending.erased = erased
     }
 
+    /// The longest value a snapshot or log may hold: normalization may lengthen a value a little
+    /// (a phone number gains `+` and its country code), so a value at the input limit can be
+    /// stored longer than that limit. (Found by the C call-sequence fuzzer: a state with
+    /// `max_value_length` 8 holding `+15550100` was refused on load.)
+    var maxStoredValueLength: Int { configuration.limits.maxValueLength + Normalizer.outputSlack }
+
     /// Whether stored `value` is what this engine would store for one of kind `kind`: its own
     /// normal form, or in hash-only mode 16 bytes.
     func isNormal(_ value: UnsafeRawBufferPointer, kind: UInt32) -> Bool {
         if fingerprinter.isKeyed { return value.count == Fingerprint.byteCount }
-        guard value.count <= configuration.limits.maxValueLength,
-              case .valid(let n) = kinds.normalizer.normalize(value, rule: kinds[Int(kind)].rule, into: scratch)
-        else { return false }
-        return n == value.count && (n == 0 || memcmpBytes(scratch, value.baseAddress!.assumingMemoryBound(to: UInt8.self), n))
+        guard value.count <= maxStoredValueLength else { return false }
+        // The stored form may pass the input limit (above), so it is checked by a normalizer
+        // without that limit, into a buffer of its own size.
+        let rule = kinds[Int(kind)].rule
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count + Normalizer.outputSlack) { out in
+            guard case .valid(let n) = storedValueNormalizer.normalize(value, rule: rule, into: out.baseAddress!) else { return false }
+            return n == value.count && (n == 0 || memcmpBytes(out.baseAddress!, value.baseAddress!.assumingMemoryBound(to: UInt8.self), n))
+        }
     }
 }

@@ -99,6 +99,10 @@ public final class Engine {
     /// The values of the add in progress (``prepare(_:)``).
     let pending = PendingValues()
 
+    /// The normalizer that checks values read from snapshots and logs: the engine's rules without
+    /// the input length limit (stored values may be a little longer than their input).
+    let storedValueNormalizer: Normalizer
+
     /// Fingerprints of values and the secret of hash-only mode.
     let fingerprinter: ValueFingerprinter
     /// Fingerprints of erased values: adds drop them (``ResolverConfiguration/erasureTombstones``).
@@ -131,6 +135,9 @@ public final class Engine {
         records = InternTable(hasher: hasher)
         values = InternTable(hasher: hasher)
         fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
+        var relaxed = c
+        relaxed.limits.maxValueLength = c.limits.maxValueLength + Normalizer.outputSlack
+        storedValueNormalizer = Normalizer(configuration: relaxed)
         scratchCapacity = max(c.limits.maxValueLength + Normalizer.outputSlack, Fingerprint.byteCount)
         scratch = .allocate(capacity: scratchCapacity)
     }

@@ -53,6 +53,22 @@ private func state(_ e: Engine) -> [String: UInt64] {
 
 @Suite("Persistence")
 struct PersistenceTests {
+    /// Regression (C call-sequence fuzzer): with a small value limit, a phone number normalized
+    /// past the limit (`5550100` → `+15550100`) made the saved state unloadable.
+    @Test func valuesNormalizedPastTheLimitSurviveSaveAndLoad() throws {
+        let path = temporaryPath("limit")
+        defer { cleanup(path) }
+        var c = ResolverConfiguration()
+        c.limits.maxValueLength = 8
+        let e = try Engine.open(path: path, configuration: c)
+        let a = try e.add(key: "a", identifiers: [Identifier(.phone, "5550100")])
+        try e.add(key: "b", identifiers: [Identifier(.phone, "555 0100")])
+        let replayed = try Engine.open(path: path, configuration: c)
+        #expect(replayed.entityID(ofKey: "b") == a)
+        try e.save()
+        #expect(try Engine.load(from: path).entityID(ofKey: "b") == a)
+    }
+
     @Test(arguments: [1, 2, 3])
     func roundTripKeepsIDsAndBehaviour(seed: UInt64) throws {
         let path = temporaryPath("rt")

@@ -143,7 +143,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             idr_engine *loaded = NULL;
             int i;
             if (idr_engine_save_to(e, path, strlen(path)) != IDR_OK) break;
-            must(idr_engine_load(path, strlen(path), &o, &loaded) == IDR_OK, "a saved engine loads");
+            if (idr_engine_load(path, strlen(path), &o, &loaded) != IDR_OK) {
+                fprintf(stderr, "load: %s\n", idr_engine_last_error(NULL));
+                must(0, "a saved engine loads");
+            }
             for (i = 0; i < 8; i++) {
                 uint64_t a = 0, b = 0;
                 idr_status sa = idr_engine_entity_of(e, keys[i], strlen(keys[i]), &a);
