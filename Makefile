@@ -9,8 +9,10 @@ BENCH      := .build/release/idr-bench
 PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
 PY_PINS    := cffi==2.0.0 pytest==9.0.3 hypothesis==6.155.2 numpy==2.4.6 pandas==3.1.1 pyarrow==26.0.1
+# Apache Spark for idr.spark (local mode in the tests); it needs a Java 17+ runtime.
+SPARK_PINS := pyspark==4.0.1
 
-.PHONY: all deps py-deps build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz soak bench bench-python clean
+.PHONY: all deps py-deps spark-deps test-spark spark-example build release lib lib-static run test test-swift test-cli test-c test-fuzz test-python fuzz soak bench bench-python clean
 
 all: build
 
@@ -47,7 +49,7 @@ run: release
 	$(BENCH) resolve $(SAMPLE_DIR)/records.csv --out $(SAMPLE_DIR)/entities.csv --stats $(SAMPLE_DIR)/stats.json
 	$(BENCH) score --truth $(SAMPLE_DIR)/truth.csv --predicted $(SAMPLE_DIR)/entities.csv
 
-test: deps test-swift test-cli test-c test-fuzz test-python
+test: deps test-swift test-cli test-c test-fuzz test-python test-spark
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -85,9 +87,30 @@ soak: deps py-deps lib
 py-deps:
 	$(PYTHON) -m pip install -q --disable-pip-version-check $(PY_PINS)
 
+# pyspark (pinned) and, when no Java 17+ is on the PATH, Debian's OpenJDK 17 runtime.
+spark-deps: py-deps
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+		echo "installing openjdk-17-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+	$(PYTHON) -m pip install -q --disable-pip-version-check $(SPARK_PINS)
+
+# idr.spark on Spark local[2] against the single-machine resolver (a few minutes).
+test-spark: deps spark-deps lib
+	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
+	IDR_REQUIRE_SPARK=1 $(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests/test_spark.py
+
+# The Spark example in local mode on a generated sample (see README, "Spark").
+spark-example: release spark-deps lib
+	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
+	@mkdir -p $(SAMPLE_DIR)
+	$(BENCH) generate --records $(RECORDS) --seed $(SEED) --out $(SAMPLE_DIR)/records.csv --truth $(SAMPLE_DIR)/truth.csv
+	$(PYTHON) bindings/python/examples/spark_resolve.py $(SAMPLE_DIR)/records.csv $(SAMPLE_DIR)/spark-entities
+
 test-python: deps py-deps lib
 	$(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python
-	$(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests
+	$(PYTHON) -m pytest -q -p no:cacheprovider --import-mode=importlib bindings/python/tests --ignore=bindings/python/tests/test_spark.py
 
 # Bulk resolve per stage and end to end at 1M and 10M records, then the peers (pyarrow + scipy,
 # DuckDB, networkx up to 1M) on the same files in the same run (not part of `make test`).

@@ -560,6 +560,125 @@ idr_status idr_engine_stats(idr_engine *engine, idr_stats *out);
 const char *idr_engine_last_error(const idr_engine *engine);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Bulk resolver and building blocks for distributed resolution                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A bulk resolver (opaque): collect records, then resolve them all at once. Its entity IDs depend
+ * only on the set of records — the XXH3-64 of each entity's smallest record key (README, "Keys,
+ * linking and entity IDs") — so the same records in any order give the same IDs: what the CLI's
+ * `resolve` and the Spark integration compute. Unlike an engine it keeps no history and supports
+ * per-entity limits. Not thread-safe: one thread at a time. Error messages of its calls are
+ * read with idr_engine_last_error(NULL).
+ */
+typedef struct idr_resolver idr_resolver;
+
+/**
+ * Creates a bulk resolver with `opts` (NULL for the defaults; hash-only mode is refused).
+ *
+ * Ownership: `*out` is the caller's; release it with idr_resolver_free.
+ * Thread safety: any thread.
+ * Errors: IDR_E_INVALID_ARGUMENT; IDR_E_VERSION. `*out` is set to NULL on error.
+ */
+idr_status idr_resolver_create(const idr_options *opts, idr_resolver **out);
+
+/**
+ * Releases a resolver. NULL is a no-op.
+ *
+ * Ownership: `resolver` is invalid afterwards.
+ * Thread safety: not while another call uses it.
+ * Errors: none.
+ */
+void idr_resolver_free(idr_resolver *resolver);
+
+/**
+ * Registers a custom kind, as idr_engine_register_kind_ex.
+ *
+ * Ownership: `name` is only read during the call.
+ * Thread safety: one thread at a time.
+ * Errors: as idr_engine_register_kind_ex.
+ */
+idr_status idr_resolver_register_kind_ex(idr_resolver *resolver, const char *name, size_t name_len,
+                                         uint32_t rule, uint32_t generic_threshold, uint32_t *out_kind);
+
+/**
+ * Adds `record_count` rows given as columns, laid out as for idr_engine_add_columns. Rows
+ * repeating a record key are one record with the union of their identifiers. `out_records` (may
+ * be NULL) receives each row's record index (records are numbered in order of first appearance).
+ *
+ * Ownership: every pointer is only read during the call.
+ * Thread safety: one thread at a time.
+ * Errors: as idr_engine_add_columns; on an error the rows before the failing one are added.
+ */
+idr_status idr_resolver_add_columns(idr_resolver *resolver, size_t record_count,
+                                    const char *keys, size_t keys_len, const uint64_t *key_offsets,
+                                    size_t column_count, const uint32_t *column_kinds,
+                                    const char *const *column_data, const size_t *column_data_len,
+                                    const uint64_t *const *column_offsets, uint64_t *out_records);
+
+/**
+ * Number of distinct records added so far.
+ *
+ * Ownership: none.
+ * Thread safety: one thread at a time.
+ * Errors: none (0 for NULL).
+ */
+size_t idr_resolver_record_count(const idr_resolver *resolver);
+
+/**
+ * Resolves every record added so far: `out_entities[i]` receives the entity ID of record index
+ * `i`. May be called again after more adds.
+ *
+ * Ownership: `out_entities` is the caller's, `capacity` entries.
+ * Thread safety: one thread at a time.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL argument); IDR_E_BUFFER_TOO_SMALL (`capacity` is less
+ * than idr_resolver_record_count).
+ */
+idr_status idr_resolver_resolve(idr_resolver *resolver, uint64_t *out_entities, size_t capacity);
+
+/** Bits of idr_engine_normalize_column's `out_flags`. */
+enum {
+    /** The value is invalid or empty (its output range is empty). */
+    IDR_VALUE_INVALID = 1u << 0,
+    /** The normalized value is a placeholder under the engine's configuration. */
+    IDR_VALUE_PLACEHOLDER = 1u << 1
+};
+
+/** Extra output bytes idr_engine_normalize_column may need per value. */
+#define IDR_NORMALIZE_SLACK 40
+
+/**
+ * Normalizes a column of values of `kind` with the engine's configuration (custom kinds and
+ * placeholder rules included) without adding anything: value i is
+ * `data[offsets[i] .. offsets[i + 1])`; its normalized bytes are written to
+ * `out[out_offsets[i] .. out_offsets[i + 1])` and `out_flags[i]` gets IDR_VALUE_* bits. In
+ * hash-only mode the normalized values are still returned (the engine keeps none of them).
+ *
+ * Ownership: the inputs are only read; `out` (`out_capacity` bytes), `out_offsets`
+ * (`count + 1`) and `out_flags` (`count`) are the caller's.
+ * Thread safety: a read.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL arrays, offsets that decrease or run past `data_len`);
+ * IDR_E_UNKNOWN_KIND; IDR_E_BUFFER_TOO_SMALL (`out_capacity` below
+ * `data_len + IDR_NORMALIZE_SLACK * count`).
+ */
+idr_status idr_engine_normalize_column(idr_engine *engine, uint32_t kind, size_t count,
+                                       const char *data, size_t data_len, const uint64_t *offsets,
+                                       char *out, size_t out_capacity, uint64_t *out_offsets,
+                                       uint8_t *out_flags);
+
+/**
+ * The bulk resolver's entity ID for an entity whose smallest record key (bytewise) is `key`:
+ * XXH3-64 of the key with seed `attempt` (never 0: a hash of 0 becomes 1). Attempt 0 is the ID;
+ * entities whose IDs collide keep attempt 0 for the smallest key and take the next free ID with
+ * attempts 1, 2, … in key order (README, "Keys, linking and entity IDs").
+ *
+ * Ownership: `key` is only read during the call.
+ * Thread safety: any thread.
+ * Errors: none (NULL with a length hashes nothing: 0 is returned).
+ */
+uint64_t idr_entity_id_of_key(const char *key, size_t key_len, uint64_t attempt);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Experimental (may change between minor versions)                                             */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -122,7 +122,7 @@ public func idr_engine_add_columns(
 }
 
 /// Whether `count + 1` offsets never decrease and stay within `length`.
-private func checkOffsets(_ offsets: UnsafePointer<UInt64>, _ count: Int, _ length: UInt64) -> Bool {
+func checkOffsets(_ offsets: UnsafePointer<UInt64>, _ count: Int, _ length: UInt64) -> Bool {
     var previous = offsets[0]
     guard previous <= length else { return false }
     for i in 1...count {
@@ -135,7 +135,7 @@ private func checkOffsets(_ offsets: UnsafePointer<UInt64>, _ count: Int, _ leng
 
 /// Bytes `[offsets[i], offsets[i + 1])` of `base` (offsets already checked).
 @inline(__always)
-private func slice(_ base: UnsafeRawPointer?, _ offsets: UnsafePointer<UInt64>, _ i: Int) -> UnsafeRawBufferPointer {
+func slice(_ base: UnsafeRawPointer?, _ offsets: UnsafePointer<UInt64>, _ i: Int) -> UnsafeRawBufferPointer {
     let start = Int(offsets[i]), end = Int(offsets[i + 1])
     return UnsafeRawBufferPointer(start: end > start ? base! + start : nil, count: end - start)
 }

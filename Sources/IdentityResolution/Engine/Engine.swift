@@ -209,6 +209,22 @@ public final class Engine {
         }
     }
 
+    /// Normalizes `value` as `kind` with this engine's configuration into `out` (at least
+    /// `value.count + Normalizer.outputSlack` bytes) without adding it: its length and whether it
+    /// is a placeholder, or `nil` when it is invalid. Read-only (distributed resolution's map step).
+    ///
+    /// - Throws: `unknownKind` if the kind is not registered.
+    public func normalized(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer,
+                           into out: UnsafeMutablePointer<UInt8>) throws(IDRError) -> (length: Int, isPlaceholder: Bool)? {
+        let k = Int(kind.rawValue)
+        guard k < kinds.count, kinds.infos[k].registered else {
+            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
+        }
+        let rule = kinds.infos[k].rule
+        guard case .valid(let n) = kinds.normalizer.normalize(value, rule: rule, into: out) else { return nil }
+        return (n, kinds.placeholders.isPlaceholder(kind: kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: out, count: n)))
+    }
+
     /// The current ID of an entity ID issued earlier: itself while it is live, the ID that
     /// absorbed it after a merge, or `nil` if its records were all removed.
     public func resolve(_ id: UInt64) -> UInt64? {

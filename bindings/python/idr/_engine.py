@@ -331,6 +331,28 @@ class Engine:
         if status != 0:
             raise_for(status, self._engine)
 
+    def normalize_column(self, kind: str | int, values: Any) -> tuple[list, list]:
+        """Normalizes values of `kind` with this engine's configuration without adding them:
+        (normalized values, None for invalid or missing ones; placeholder flags)."""
+        number = self._kind(kind) if isinstance(kind, str) else kind
+        items = _columns.to_list(values)
+        n = len(items)
+        data, offsets = _columns.encode(items)
+        capacity = len(data) + lib.IDR_NORMALIZE_SLACK * n
+        out = ffi.new("char[]", max(capacity, 1))
+        out_offsets = ffi.new("uint64_t[]", n + 1)
+        flags = ffi.new("uint8_t[]", max(n, 1))
+        status = lib.idr_engine_normalize_column(self._engine, number, n, ffi.from_buffer(data), len(data),
+                                                 ffi.from_buffer("uint64_t[]", offsets), out, capacity, out_offsets,
+                                                 flags)
+        if status != 0:
+            raise_for(status, self._engine)
+        raw = ffi.buffer(out, out_offsets[n])[:]
+        normalized = [None if flags[i] & lib.IDR_VALUE_INVALID else raw[out_offsets[i]:out_offsets[i + 1]].decode("utf-8")
+                      for i in range(n)]
+        placeholders = [bool(flags[i] & lib.IDR_VALUE_PLACEHOLDER) for i in range(n)]
+        return normalized, placeholders
+
     def erase(self, kind: str | int, value: str) -> int:
         """Erases an identifier value (GDPR) from every record and returns how many held it.
 

@@ -1,0 +1,150 @@
+"""idr.Resolver: the bulk resolver over libidr.so (entity IDs depend only on the set of records)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from . import _columns
+from ._engine import _options
+from ._errors import raise_for
+from ._ffi import ffi, lib
+from ._kinds import BUILTIN_KINDS, RULES
+
+_CHUNK = 65_536
+
+
+def _uint64_array(n: int) -> Any:
+    try:
+        import numpy
+        return numpy.zeros(n, dtype=numpy.uint64)
+    except ImportError:  # pragma: no cover - numpy is optional
+        from array import array
+        return array("Q", bytes(8 * n))
+
+
+class Resolver:
+    """Collects records, then resolves them all at once, like ``idr-bench resolve``.
+
+    Entity IDs are the XXH3-64 of each entity's smallest record key, so the same records in any
+    order (or split across machines, see ``idr.spark``) give the same IDs. Rows repeating a record
+    key are one record with the union of their identifiers. Options are ``Engine``'s (no
+    ``events``; hash-only mode is refused). Not thread-safe.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        opts, _keep = _options(options)
+        out = ffi.new("idr_resolver **")
+        status = lib.idr_resolver_create(opts, out)
+        if status != 0:
+            raise_for(status)
+        self._ptr = ffi.gc(out[0], lib.idr_resolver_free)
+        self._kinds: dict[str, int] = dict(BUILTIN_KINDS)
+
+    def close(self) -> None:
+        """Releases the resolver now (otherwise when it is garbage collected)."""
+        if self._ptr is not None:
+            ffi.release(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Resolver":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _resolver(self) -> Any:
+        if self._ptr is None:
+            raise ValueError("the resolver is closed")
+        return self._ptr
+
+    def register_kind(self, name: str, rule: str = "exact", generic_threshold: int | None = None) -> int:
+        """Registers a custom kind (rule: email, phone, device_id, token, lowercase, exact)."""
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; rules: {', '.join(RULES)}")
+        data = name.encode("utf-8")
+        out = ffi.new("uint32_t *")
+        threshold = 0xFFFF_FFFF if generic_threshold is None else int(generic_threshold)
+        status = lib.idr_resolver_register_kind_ex(self._resolver, data, len(data), RULES[rule], threshold, out)
+        if status != 0:
+            raise_for(status)
+        self._kinds[name] = out[0]
+        return out[0]
+
+    def _kind(self, name: str) -> int:
+        if name not in self._kinds:
+            from ._errors import UnknownKindError
+            raise UnknownKindError(f"unknown kind {name!r}; register it first", -9)
+        return self._kinds[name]
+
+    def add_many(self, record_keys: Any, **columns: Any) -> Any:
+        """Adds rows given as columns (``email=[...]``, a custom kind by its name, …; None and
+        NaN are missing); returns each row's record index (records numbered by first appearance)."""
+        keys = _columns.to_list(record_keys)
+        n = len(keys)
+        encoded = []
+        for name, column in columns.items():
+            if column is None:
+                continue
+            values = _columns.to_list(column)
+            if len(values) != n:
+                raise ValueError(f"column {name!r} has {len(values)} values for {n} record keys")
+            data, offsets = _columns.encode(values)
+            encoded.append((self._kind(name), data, offsets))
+        result = _uint64_array(n)
+        if n == 0:
+            return result
+        key_data, key_offsets = _columns.encode(keys)
+        out = ffi.from_buffer("uint64_t[]", result)
+        kinds = ffi.new("uint32_t[]", [c[0] for c in encoded] or [0])
+        data_buffers = [ffi.from_buffer(c[1]) for c in encoded]
+        offset_buffers = [ffi.from_buffer("uint64_t[]", c[2]) for c in encoded]
+        data_ptrs = ffi.new("char *[]", data_buffers or [ffi.NULL])
+        data_lens = ffi.new("size_t[]", [len(c[1]) for c in encoded] or [0])
+        key_buf = ffi.from_buffer(key_data)
+        key_off = ffi.from_buffer("uint64_t[]", key_offsets)
+        for start in range(0, n, _CHUNK):
+            count = min(_CHUNK, n - start)
+            offsets = ffi.new("uint64_t *[]", [b + start for b in offset_buffers] or [ffi.NULL])
+            status = lib.idr_resolver_add_columns(self._resolver, count, key_buf, len(key_data), key_off + start,
+                                                  len(encoded), kinds, data_ptrs, data_lens, offsets, out + start)
+            if status != 0:
+                raise_for(status)
+        return result
+
+    @property
+    def record_count(self) -> int:
+        """Distinct records added so far."""
+        return int(lib.idr_resolver_record_count(self._resolver))
+
+    def resolve(self) -> Any:
+        """The entity ID of every record, by record index (numpy uint64 array when available)."""
+        n = self.record_count
+        result = _uint64_array(max(n, 1))
+        status = lib.idr_resolver_resolve(self._resolver, ffi.from_buffer("uint64_t[]", result), n)
+        if status != 0:
+            raise_for(status)
+        return result[:n]
+
+
+def resolve(record_keys: Any, *, custom_kinds: Mapping[str, Any] | None = None, options: Mapping[str, Any] | None = None,
+            **columns: Any) -> Any:
+    """Resolves rows in one call; returns each row's entity ID (numpy uint64 array when available).
+
+    ``custom_kinds`` maps custom kind names to a rule or a ``(rule, generic_threshold)`` pair;
+    ``options`` are ``Engine``'s. Example: ``idr.resolve(keys, email=emails, crm_id=crms,
+    custom_kinds={"crm_id": "token"})``.
+    """
+    with Resolver(**(options or {})) as r:
+        for name, spec in (custom_kinds or {}).items():
+            rule, threshold = (spec, None) if isinstance(spec, str) else spec
+            r.register_kind(name, rule, threshold)
+        rows = r.add_many(record_keys, **columns)
+        entities = r.resolve()
+        return entities[rows.astype("int64")] if hasattr(rows, "astype") else [entities[i] for i in rows]
+
+
+def entity_id_of_key(key: str, attempt: int = 0) -> int:
+    """The bulk resolver's entity ID for an entity whose smallest record key is `key` (attempt
+    1, 2, … only when IDs collide; see the C header's idr_entity_id_of_key)."""
+    data = key.encode("utf-8", "surrogatepass")
+    return int(lib.idr_entity_id_of_key(data, len(data), attempt))
