@@ -530,6 +530,65 @@ static void test_erase_and_hash_only(void) {
     }
 }
 
+static void test_bulk_resolver(void) {
+    /* Three rows, two keys: "b" twice (one record, union of identifiers). */
+    const char keys[] = "abb";
+    const uint64_t key_off[] = {0, 1, 2, 3};
+    const char emails[] = "ann@x.comANN@X.COM";
+    const uint64_t email_off[] = {0, 9, 18, 18};
+    const char loyalty[] = "LY-1";
+    const uint64_t loyalty_off[] = {0, 0, 0, 4};
+    const char *data[2];
+    const uint64_t *offs[2];
+    size_t lens[2];
+    uint32_t kinds[2] = {IDR_KIND_EMAIL, IDR_KIND_LOYALTY_ID};
+    uint64_t rows[3], ent[2], small[1];
+    uint32_t crm = 0;
+    idr_resolver *r = NULL;
+    idr_engine *e = new_engine();
+    char out[256];
+    uint64_t out_off[4];
+    uint8_t flags[3];
+    const char col[] = "555 010 0001" "12" "555-555-5555";
+    const uint64_t col_off[] = {0, 12, 14, 26};
+    data[0] = emails; data[1] = loyalty;
+    offs[0] = email_off; offs[1] = loyalty_off;
+    lens[0] = sizeof emails - 1; lens[1] = sizeof loyalty - 1;
+    CHECK(idr_resolver_create(NULL, &r) == IDR_OK);
+    CHECK(idr_resolver_register_kind_ex(r, S("crm_id"), IDR_RULE_TOKEN, 3, &crm) == IDR_OK && crm == IDR_KIND_FIRST_CUSTOM);
+    CHECK(idr_resolver_add_columns(r, 3, keys, 3, key_off, 2, kinds, data, lens, offs, rows) == IDR_OK);
+    CHECK(rows[0] == 0 && rows[1] == 1 && rows[2] == 1);
+    CHECK(idr_resolver_record_count(r) == 2);
+    CHECK(idr_resolver_resolve(r, small, 1) == IDR_E_BUFFER_TOO_SMALL);
+    CHECK(idr_resolver_resolve(r, ent, 2) == IDR_OK && ent[0] == ent[1]);
+    CHECK(ent[0] == idr_entity_id_of_key("a", 1, 0));                  /* smallest key "a" */
+    CHECK(idr_entity_id_of_key("a", 1, 1) != ent[0]);
+    CHECK(idr_resolver_add_columns(r, 1, keys, 3, key_off, 1, kinds, data, lens, offs, NULL) == IDR_OK);
+    CHECK(idr_resolver_add_columns(NULL, 1, keys, 3, key_off, 0, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_resolver_add_columns(r, 1, "", 0, key_off, 0, NULL, NULL, NULL, NULL, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_resolver_resolve(NULL, ent, 2) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_resolver_record_count(NULL) == 0);
+    idr_resolver_free(r);
+    idr_resolver_free(NULL);
+    {
+        idr_options o;
+        idr_options_init(&o);
+        o.hash_only_secret = (const uint8_t *)"a secret of more than sixteen bytes";
+        o.hash_only_secret_len = 20;
+        CHECK(idr_resolver_create(&o, &r) == IDR_E_INVALID_ARGUMENT && r == NULL);
+    }
+    /* Normalizing a column with the engine's configuration. */
+    CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 3, col, sizeof col - 1, col_off, out, sizeof out, out_off, flags) == IDR_OK);
+    CHECK(out_off[1] == 12 && memcmp(out, "+15550100001", 12) == 0 && flags[0] == 0);
+    CHECK(flags[1] == IDR_VALUE_INVALID && out_off[2] == out_off[1]);
+    CHECK(flags[2] == IDR_VALUE_PLACEHOLDER && memcmp(out + out_off[2], "+15555555555", 12) == 0);
+    CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 3, col, sizeof col - 1, col_off, out, 30, out_off, flags) == IDR_E_BUFFER_TOO_SMALL);
+    CHECK(idr_engine_normalize_column(e, 99, 3, col, sizeof col - 1, col_off, out, sizeof out, out_off, flags) == IDR_E_UNKNOWN_KIND);
+    CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 3, col, 5, col_off, out, sizeof out, out_off, flags) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_normalize_column(NULL, IDR_KIND_PHONE, 0, col, 0, col_off, out, sizeof out, out_off, flags) == IDR_E_INVALID_ARGUMENT);
+    idr_engine_free(e);
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -540,6 +599,7 @@ int main(void) {
     test_events_and_explanations();
     test_persistence();
     test_erase_and_hash_only();
+    test_bulk_resolver();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
