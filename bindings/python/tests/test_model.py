@@ -4,9 +4,9 @@ written here in plain Python from the README (generic rule, components, stable I
 events, erasure), comparing everything after every step. Hypothesis shrinks a failure to a
 minimal sequence and prints it.
 
-The model shares only normalization with the engine (``idr.normalize``, the documented rules).
-It does not compute ID hashes: a new entity's ID is learnt from the engine and checked to be
-new; which ID survives merges and splits, and where old IDs redirect, is the model's own.
+The model shares only normalization (``idr.normalize``, the documented rules) and the ID hash
+(``idr.entity_id_of_key``: XXH3-64 of a key with a seed) with the engine; which ID survives
+merges and splits, re-seeding, and where old IDs redirect are the model's own.
 """
 import os
 import tempfile
@@ -87,7 +87,7 @@ class Model:
         return out
 
     def step(self, change, engine):
-        """Applies `change`, then the documented ID rules; new IDs are read from `engine`."""
+        """Applies `change`, then the documented ID rules."""
         before = [dict(e, members=set(e["members"])) for e in self.entities]
         live_before = set(self.records)
         change()
@@ -111,9 +111,13 @@ class Model:
                 result[i] = {"id": winner["id"], "created": winner["created"], "members": c}
         fresh = sorted((i for i in range(len(comps)) if result[i] is None), key=lambda i: self.records[oldest(comps[i])][0])
         for i in fresh:
+            # XXH3-64 of the creating record's key, re-seeded while that ID was ever issued.
             creator = oldest(comps[i])
-            new_id = engine.entity_of(creator)
-            assert new_id and new_id not in self.issued, f"entity of {creator}: {new_id} is not a new ID"
+            attempt = 0
+            new_id = idr.entity_id_of_key(creator, attempt)
+            while new_id in self.issued:
+                attempt += 1
+                new_id = idr.entity_id_of_key(creator, attempt)
             self.issued.add(new_id)
             self.seq += 1
             result[i] = {"id": new_id, "created": self.seq, "members": comps[i]}
@@ -128,7 +132,7 @@ class Model:
             parts = {id_of[k] for k in survivors}
             if len(parts) > 1:
                 first = id_of[oldest(survivors)]
-                self.events.append(("split", e["id"], first, frozenset(parts - {first})))
+                self.events.append(("split", e["id"], first, tuple(sorted(parts - {first}))))
 
     def entity_of(self, key):
         return next((e["id"] for e in self.entities if key in e["members"]), None)
@@ -146,7 +150,7 @@ def reduced(event):
     if event.type == "merged":
         return ("merged", event.other, event.entity)
     if event.type == "split":
-        return ("split", event.entity, event.parts[0], frozenset(event.parts[1:]))
+        return ("split", event.entity, event.parts[0], tuple(sorted(event.parts[1:])))
     return ("removed", event.record, event.entity, event.entity_gone)
 
 
