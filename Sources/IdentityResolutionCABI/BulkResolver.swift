@@ -44,16 +44,14 @@ public func idr_resolver_register_kind_ex(
     guard let handle = ResolverHandle.from(resolver), let out_kind else {
         return fail(nil, .invalidArgument, "resolver or out_kind is NULL")
     }
-    guard let raw = bytes(name, name_len), raw.count <= 64 else {
-        return fail(nil, .invalidArgument, "kind name is NULL or longer than 64 bytes")
-    }
-    guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
-        return fail(nil, .invalidArgument, "unknown rule \(rule)")
+    let text: String, r: NormalizationRule
+    switch kindArguments(name, name_len, rule) {
+    case .success(let checked): (text, r) = checked
+    case .failure(let error): return fail(nil, error)
     }
     let threshold: Int? = generic_threshold == UInt32.max ? nil : Int(generic_threshold)
     do throws(IDRError) {
-        out_kind.pointee = try handle.resolver.registerKind(named: String(decoding: raw, as: UTF8.self), rule: r,
-                                                            genericThreshold: threshold).rawValue
+        out_kind.pointee = try handle.resolver.registerKind(named: text, rule: r, genericThreshold: threshold).rawValue
         return succeed()
     } catch {
         return fail(nil, error)
@@ -69,42 +67,19 @@ public func idr_resolver_add_columns(
     _ column_offsets: UnsafePointer<UnsafePointer<UInt64>?>?, _ out_records: UnsafeMutablePointer<UInt64>?
 ) -> idr_status {
     guard let handle = ResolverHandle.from(resolver) else { return fail(nil, .invalidArgument, "resolver is NULL") }
-    guard record_count >= 0, column_count >= 0, column_count <= 4096 else {
-        return fail(nil, .invalidArgument, "record_count or column_count out of range (at most 4096 columns)")
-    }
-    if record_count == 0 { return succeed() }
-    guard let keyBytes = bytes(keys, keys_len), let key_offsets, checkOffsets(key_offsets, record_count, UInt64(keyBytes.count)) else {
-        return fail(nil, .invalidArgument, "keys or key_offsets is NULL, or offsets decrease or run past keys_len")
-    }
-    if column_count > 0 {
-        guard let column_kinds, let column_data, let column_data_len, let column_offsets else {
-            return fail(nil, .invalidArgument, "a column array is NULL")
-        }
-        for c in 0..<column_count {
-            guard column_data_len[c] >= 0, column_data[c] != nil || column_data_len[c] == 0, let offsets = column_offsets[c],
-                  checkOffsets(offsets, record_count, UInt64(column_data_len[c]))
-            else {
-                return fail(nil, .invalidArgument, "column \(c): NULL data or offsets, or offsets that decrease or run past its length")
-            }
-            _ = column_kinds[c]
-        }
-    }
     let r = handle.resolver
-    guard column_count <= r.configuration.limits.maxIdentifiersPerRecord else {
-        return fail(nil, .limitExceeded, "\(column_count) columns exceed max_identifiers_per_record")
+    let batch: ColumnBatch
+    switch ColumnBatch.check(record_count, keys, keys_len, key_offsets, column_count, column_kinds, column_data,
+                             column_data_len, column_offsets, maxIdentifiers: r.configuration.limits.maxIdentifiersPerRecord) {
+    case .success(let checked?): batch = checked
+    case .success(nil): return succeed()
+    case .failure(let error): return fail(nil, error)
     }
     return withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: max(column_count, 1)) { raws in
         for i in 0..<record_count {
-            let key = slice(keyBytes.baseAddress, key_offsets, i)
-            var n = 0
-            for c in 0..<column_count {
-                let value = slice(UnsafeRawPointer(column_data![c]), column_offsets![c]!, i)
-                if value.count == 0 { continue }
-                raws.initializeElement(at: n, to: RawIdentifier(kind: IdentifierKind(rawValue: column_kinds![c]), value: value))
-                n += 1
-            }
+            let n = batch.identifiers(i, into: raws)
             do throws(IDRError) {
-                let index = try r.add(recordKey: key, identifiers: UnsafeBufferPointer(rebasing: raws[0..<n]))
+                let index = try r.add(recordKey: batch.key(i), identifiers: UnsafeBufferPointer(rebasing: raws[0..<n]))
                 out_records?[i] = UInt64(index)
             } catch {
                 return fail(nil, error.code, "row \(i): \(error.message)")

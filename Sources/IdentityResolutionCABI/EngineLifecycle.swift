@@ -42,13 +42,11 @@ public func idr_engine_register_kind_ex(
     guard let handle = EngineHandle.from(engine), let out_kind else {
         return fail(engine, .invalidArgument, "engine or out_kind is NULL")
     }
-    guard let raw = bytes(name, name_len), raw.count <= 64 else {
-        return fail(engine, .invalidArgument, "kind name is NULL or longer than 64 bytes")
+    let text: String, r: NormalizationRule
+    switch kindArguments(name, name_len, rule) {
+    case .success(let checked): (text, r) = checked
+    case .failure(let error): return fail(engine, error)
     }
-    guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
-        return fail(engine, .invalidArgument, "unknown rule \(rule)")
-    }
-    let text = String(decoding: raw, as: UTF8.self)
     let threshold: Int? = generic_threshold == UInt32.max ? nil : Int(generic_threshold)
     return handle.write { e in
         do throws(IDRError) {

@@ -58,32 +58,12 @@ public func idr_engine_add_columns(
 ) -> idr_status {
     out_processed?.pointee = 0
     guard let handle = EngineHandle.from(engine) else { return fail(engine, .invalidArgument, "engine is NULL") }
-    guard record_count >= 0, column_count >= 0, column_count <= 4096 else {
-        return fail(engine, .invalidArgument, "record_count or column_count out of range (at most 4096 columns)")
-    }
-    if record_count == 0 { return succeed() }
-    guard let keyBytes = bytes(keys, keys_len), let key_offsets else {
-        return fail(engine, .invalidArgument, "keys or key_offsets is NULL")
-    }
-    guard checkOffsets(key_offsets, record_count, UInt64(keyBytes.count)) else {
-        return fail(engine, .invalidArgument, "key_offsets decrease or run past keys_len")
-    }
-    if column_count > 0 {
-        guard let column_kinds, let column_data, let column_data_len, let column_offsets else {
-            return fail(engine, .invalidArgument, "a column array is NULL")
-        }
-        for c in 0..<column_count {
-            guard column_data_len[c] >= 0, column_data[c] != nil || column_data_len[c] == 0, let offsets = column_offsets[c],
-                  checkOffsets(offsets, record_count, UInt64(column_data_len[c]))
-            else {
-                return fail(engine, .invalidArgument, "column \(c): NULL data or offsets, or offsets that decrease or run past its length")
-            }
-            _ = column_kinds[c]
-        }
-    }
-    let limit = handle.engine.configuration.limits.maxIdentifiersPerRecord
-    guard column_count <= limit else {
-        return fail(engine, .limitExceeded, "\(column_count) columns exceed max_identifiers_per_record \(limit)")
+    let batch: ColumnBatch
+    switch ColumnBatch.check(record_count, keys, keys_len, key_offsets, column_count, column_kinds, column_data,
+                             column_data_len, column_offsets, maxIdentifiers: handle.engine.configuration.limits.maxIdentifiersPerRecord) {
+    case .success(let checked?): batch = checked
+    case .success(nil): return succeed()
+    case .failure(let error): return fail(engine, error)
     }
     handle.write { $0.reserveCapacity(records: record_count, identifiers: record_count * min(column_count, 4)) }
     // Write lock per chunk of records: readers get in between chunks, and the lock cost is
@@ -95,15 +75,8 @@ public func idr_engine_add_columns(
             let end = min(i + chunk, record_count)
             let failure: (Int, IDRError)? = handle.write { e in
                 for r in i..<end {
-                    let key = slice(keyBytes.baseAddress, key_offsets, r)
-                    var n = 0
-                    for c in 0..<column_count {
-                        let value = slice(UnsafeRawPointer(column_data![c]), column_offsets![c]!, r)
-                        if value.count == 0 { continue }
-                        raws.initializeElement(at: n, to: RawIdentifier(kind: IdentifierKind(rawValue: column_kinds![c]), value: value))
-                        n += 1
-                    }
-                    switch addRecord(e, key: key, ids: raws, count: n) {
+                    let n = batch.identifiers(r, into: raws)
+                    switch addRecord(e, key: batch.key(r), ids: raws, count: n) {
                     case .success(let entity): out_entities?[r] = entity
                     case .failure(let error): return (r, error)
                     }
@@ -119,25 +92,6 @@ public func idr_engine_add_columns(
         }
         return succeed()
     }
-}
-
-/// Whether `count + 1` offsets never decrease and stay within `length`.
-func checkOffsets(_ offsets: UnsafePointer<UInt64>, _ count: Int, _ length: UInt64) -> Bool {
-    var previous = offsets[0]
-    guard previous <= length else { return false }
-    for i in 1...count {
-        let o = offsets[i]
-        guard o >= previous, o <= length else { return false }
-        previous = o
-    }
-    return true
-}
-
-/// Bytes `[offsets[i], offsets[i + 1])` of `base` (offsets already checked).
-@inline(__always)
-func slice(_ base: UnsafeRawPointer?, _ offsets: UnsafePointer<UInt64>, _ i: Int) -> UnsafeRawBufferPointer {
-    let start = Int(offsets[i]), end = Int(offsets[i + 1])
-    return UnsafeRawBufferPointer(start: end > start ? base! + start : nil, count: end - start)
 }
 
 @c @implementation

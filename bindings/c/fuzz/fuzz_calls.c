@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (idr_engine_create(&o, &e) != IDR_OK) abort();
     snprintf(path, sizeof path, "/tmp/idr-fuzz-calls-%d", (int)getpid());
     while (c.n > 0 && ops++ < 200) {
-        unsigned op = next(&c) % 12;
+        unsigned op = next(&c) % 13;
         const char *key = keys[next(&c) % 8];
         uint32_t kind = next(&c) % 18;   /* 0 and 6..15 are unknown; 16, 17 custom if registered */
         const uint8_t *value = NULL;
@@ -169,6 +169,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             must(idr_engine_drain_events(e, &ev) == IDR_OK, "drain");
             for (i = 0; i < idr_events_count(ev); i++) must(idr_events_get(ev, i, &one) == IDR_OK, "event");
             idr_events_free(ev);
+            break;
+        }
+        case 11: {
+            /* A column normalized with the engine's configuration, offsets from the input. */
+            uint64_t offsets[5], out_offsets[5];
+            uint8_t flags[4];
+            char out[24 + 4 * IDR_NORMALIZE_SLACK];
+            size_t count = next(&c) % 5, i;
+            for (i = 0; i <= count; i++) offsets[i] = next(&c) % 26;
+            if (idr_engine_normalize_column(e, kind, count, (const char *)value, value_len, offsets, out, sizeof out,
+                                            out_offsets, flags) == IDR_OK) {
+                for (i = 0; i < count; i++) must(out_offsets[i] <= out_offsets[i + 1] && out_offsets[i + 1] <= sizeof out, "normalized offsets");
+            }
             break;
         }
         default: {

@@ -585,6 +585,8 @@ static void test_bulk_resolver(void) {
     CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 3, col, sizeof col - 1, col_off, out, 30, out_off, flags) == IDR_E_BUFFER_TOO_SMALL);
     CHECK(idr_engine_normalize_column(e, 99, 3, col, sizeof col - 1, col_off, out, sizeof out, out_off, flags) == IDR_E_UNKNOWN_KIND);
     CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 3, col, 5, col_off, out, sizeof out, out_off, flags) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_normalize_column(e, IDR_KIND_PHONE, 0, col, 0, col_off, out, sizeof out, out_off, flags) == IDR_OK
+          && out_off[0] == 0);                                        /* an empty column */
     CHECK(idr_engine_normalize_column(NULL, IDR_KIND_PHONE, 0, col, 0, col_off, out, sizeof out, out_off, flags) == IDR_E_INVALID_ARGUMENT);
     idr_engine_free(e);
 }
