@@ -122,3 +122,41 @@ public func idr_options_init(_ opts: UnsafeMutablePointer<idr_options>?) {
     o.max_records = UInt64(d.limits.maxRecords)
     opts.pointee = o
 }
+
+/// The name and rule of a custom kind being registered, checked.
+func kindArguments(_ name: UnsafePointer<CChar>?, _ name_len: Int, _ rule: UInt32) -> Result<(String, NormalizationRule), IDRError> {
+    guard let raw = bytes(name, name_len), raw.count <= 64 else {
+        return .failure(IDRError(.invalidArgument, "kind name is NULL or longer than 64 bytes"))
+    }
+    guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
+        return .failure(IDRError(.invalidArgument, "unknown rule \(rule)"))
+    }
+    return .success((String(decoding: raw, as: UTF8.self), r))
+}
+
+/// Builds an object from C options with `make` and hands it to C through `out` (retained; its
+/// free function releases it). The shared body of idr_engine_create and idr_resolver_create.
+func createObject<T: AnyObject>(
+    _ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ make: (ResolverConfiguration) throws(IDRError) -> T
+) -> idr_status {
+    guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
+    out.pointee = nil
+    let c: ResolverConfiguration
+    switch configuration(from: opts) {
+    case .success(let converted): c = converted
+    case .failure(let e): return fail(nil, e)
+    }
+    do throws(IDRError) {
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try make(c)).toOpaque())
+        return succeed()
+    } catch {
+        return fail(nil, error)
+    }
+}
+
+/// Releases what ``createObject(_:_:_:)`` handed out; NULL is a no-op.
+func releaseObject<T: AnyObject>(_ p: OpaquePointer?, as type: T.Type) {
+    guard let p else { return }
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(p)).release()
+}

@@ -14,26 +14,12 @@ final class ResolverHandle {
 
 @c @implementation
 public func idr_resolver_create(_ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> idr_status {
-    guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
-    out.pointee = nil
-    let c: ResolverConfiguration
-    switch configuration(from: opts) {
-    case .success(let converted): c = converted
-    case .failure(let e): return fail(nil, e)
-    }
-    do throws(IDRError) {
-        let handle = ResolverHandle(try Resolver(configuration: c))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
-        return succeed()
-    } catch {
-        return fail(nil, error)
-    }
+    createObject(opts, out) { (c) throws(IDRError) in ResolverHandle(try Resolver(configuration: c)) }
 }
 
 @c @implementation
 public func idr_resolver_free(_ resolver: OpaquePointer?) {
-    guard let resolver else { return }
-    Unmanaged<ResolverHandle>.fromOpaque(UnsafeRawPointer(resolver)).release()
+    releaseObject(resolver, as: ResolverHandle.self)
 }
 
 @c @implementation

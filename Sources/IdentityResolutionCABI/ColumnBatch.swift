@@ -86,14 +86,3 @@ func slice(_ base: UnsafeRawPointer?, _ offsets: UnsafePointer<UInt64>, _ i: Int
     let start = Int(offsets[i]), end = Int(offsets[i + 1])
     return UnsafeRawBufferPointer(start: end > start ? base! + start : nil, count: end - start)
 }
-
-/// The name and rule of a custom kind being registered, checked.
-func kindArguments(_ name: UnsafePointer<CChar>?, _ name_len: Int, _ rule: UInt32) -> Result<(String, NormalizationRule), IDRError> {
-    guard let raw = bytes(name, name_len), raw.count <= 64 else {
-        return .failure(IDRError(.invalidArgument, "kind name is NULL or longer than 64 bytes"))
-    }
-    guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
-        return .failure(IDRError(.invalidArgument, "unknown rule \(rule)"))
-    }
-    return .success((String(decoding: raw, as: UTF8.self), r))
-}

@@ -3,28 +3,16 @@ import IdentityResolution
 
 @c @implementation
 public func idr_engine_create(_ opts: UnsafePointer<idr_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> idr_status {
-    guard let out else { return fail(nil, .invalidArgument, "out is NULL") }
-    out.pointee = nil
-    let c: ResolverConfiguration
-    switch configuration(from: opts) {
-    case .success(let converted): c = converted
-    case .failure(let e): return fail(nil, e)
-    }
-    do throws(IDRError) {
+    createObject(opts, out) { (c) throws(IDRError) in
         let engine = try Engine(configuration: c)
         engine.collectsEvents = (opts?.pointee.flags ?? 0) & UInt32(IDR_FLAG_EVENTS) != 0
-        let handle = EngineHandle(engine)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
-        return succeed()
-    } catch {
-        return fail(nil, error)
+        return EngineHandle(engine)
     }
 }
 
 @c @implementation
 public func idr_engine_free(_ engine: OpaquePointer?) {
-    guard let engine else { return }
-    Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(engine)).release()
+    releaseObject(engine, as: EngineHandle.self)
 }
 
 @c @implementation

@@ -8,7 +8,8 @@ from typing import Any, Iterable, Mapping
 from . import _columns
 from ._errors import raise_for
 from ._ffi import ffi, lib
-from ._kinds import BUILTIN_KINDS, RULES
+from ._kinds import BUILTIN_KINDS
+from ._native import CColumns, NativeObject
 
 _CHUNK = 65_536
 
@@ -113,7 +114,7 @@ def _options(options: Mapping[str, Any]) -> tuple[Any, Any]:
     return o, keep
 
 
-class Engine:
+class Engine(NativeObject):
     """An online identity engine: add, replace and remove records; ask who is who at any time.
 
     Options (all optional; defaults as documented in the README): ``events`` (collect change
@@ -189,40 +190,17 @@ class Engine:
         if status != 0:
             raise_for(status, self._engine)
 
-    # -- lifetime ---------------------------------------------------------------------------
+    # -- lifetime and kinds (NativeObject: close, with, register_kind) ---------------------
 
-    def close(self) -> None:
-        """Frees the engine now; any later call raises ValueError. Closing twice is fine."""
-        if self._ptr is not None:
-            ffi.release(self._ptr)
-            self._ptr = None
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    _what = "engine"
+    _register = lib.idr_engine_register_kind_ex
 
     @property
     def _engine(self) -> Any:
-        if self._ptr is None:
-            raise ValueError("the engine is closed")
-        return self._ptr
+        return self._native
 
-    # -- kinds ------------------------------------------------------------------------------
-
-    def register_kind(self, name: str, rule: str = "exact", generic_threshold: int | None = None) -> int:
-        """Registers a custom kind (rule: email, phone, device_id, token, lowercase, exact)."""
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; rules: {', '.join(RULES)}")
-        data = name.encode("utf-8")
-        out = ffi.new("uint32_t *")
-        threshold = 0xFFFF_FFFF if generic_threshold is None else int(generic_threshold)
-        status = lib.idr_engine_register_kind_ex(self._engine, data, len(data), RULES[rule], threshold, out)
-        if status != 0:
-            raise_for(status, self._engine)
-        self._kinds[name] = out[0]
-        return out[0]
+    def _error_handle(self) -> Any:
+        return self._engine
 
     def _known_kind(self, name: str) -> int | None:
         """The number of a kind the engine knows by this name (cached), or None."""
@@ -306,20 +284,15 @@ class Engine:
         if n == 0:
             return result
         out = ffi.from_buffer("uint64_t[]", result)
-        kinds = ffi.new("uint32_t[]", [c[0] for c in columns] or [0])
-        data_buffers = [ffi.from_buffer(c[1]) for c in columns]
-        offset_buffers = [ffi.from_buffer("uint64_t[]", c[2]) for c in columns]
-        data_ptrs = ffi.new("char *[]", data_buffers or [ffi.NULL])
-        data_lens = ffi.new("size_t[]", [len(c[1]) for c in columns] or [0])
+        c_columns = CColumns(columns)
         key_buf = ffi.from_buffer(key_data)
         key_off = ffi.from_buffer("uint64_t[]", key_offsets)
         processed = ffi.new("size_t *")
         for start in range(0, n, _CHUNK):
             count = min(_CHUNK, n - start)
-            offsets = ffi.new("uint64_t *[]", [b + start for b in offset_buffers] or [ffi.NULL])
             status = lib.idr_engine_add_columns(
-                self._engine, count, key_buf, len(key_data), key_off + start, len(columns), kinds, data_ptrs,
-                data_lens, offsets, out + start, processed)
+                self._engine, count, key_buf, len(key_data), key_off + start, c_columns.count, c_columns.kinds,
+                c_columns.data, c_columns.lengths, c_columns.offsets_from(start), out + start, processed)
             if status != 0:
                 raise_for(status, self._engine)
         return result

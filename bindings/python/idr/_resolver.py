@@ -7,7 +7,8 @@ from . import _columns
 from ._engine import _options
 from ._errors import raise_for
 from ._ffi import ffi, lib
-from ._kinds import BUILTIN_KINDS, RULES
+from ._kinds import BUILTIN_KINDS
+from ._native import CColumns, NativeObject
 
 _CHUNK = 65_536
 
@@ -21,7 +22,7 @@ def _uint64_array(n: int) -> Any:
         return array("Q", bytes(8 * n))
 
 
-class Resolver:
+class Resolver(NativeObject):
     """Collects records, then resolves them all at once, like ``idr-bench resolve``.
 
     Entity IDs are the XXH3-64 of each entity's smallest record key, so the same records in any
@@ -39,36 +40,12 @@ class Resolver:
         self._ptr = ffi.gc(out[0], lib.idr_resolver_free)
         self._kinds: dict[str, int] = dict(BUILTIN_KINDS)
 
-    def close(self) -> None:
-        """Releases the resolver now (otherwise when it is garbage collected)."""
-        if self._ptr is not None:
-            ffi.release(self._ptr)
-            self._ptr = None
-
-    def __enter__(self) -> "Resolver":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    _what = "resolver"
+    _register = lib.idr_resolver_register_kind_ex
 
     @property
     def _resolver(self) -> Any:
-        if self._ptr is None:
-            raise ValueError("the resolver is closed")
-        return self._ptr
-
-    def register_kind(self, name: str, rule: str = "exact", generic_threshold: int | None = None) -> int:
-        """Registers a custom kind (rule: email, phone, device_id, token, lowercase, exact)."""
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; rules: {', '.join(RULES)}")
-        data = name.encode("utf-8")
-        out = ffi.new("uint32_t *")
-        threshold = 0xFFFF_FFFF if generic_threshold is None else int(generic_threshold)
-        status = lib.idr_resolver_register_kind_ex(self._resolver, data, len(data), RULES[rule], threshold, out)
-        if status != 0:
-            raise_for(status)
-        self._kinds[name] = out[0]
-        return out[0]
+        return self._native
 
     def _kind(self, name: str) -> int:
         if name not in self._kinds:
@@ -95,18 +72,14 @@ class Resolver:
             return result
         key_data, key_offsets = _columns.encode(keys)
         out = ffi.from_buffer("uint64_t[]", result)
-        kinds = ffi.new("uint32_t[]", [c[0] for c in encoded] or [0])
-        data_buffers = [ffi.from_buffer(c[1]) for c in encoded]
-        offset_buffers = [ffi.from_buffer("uint64_t[]", c[2]) for c in encoded]
-        data_ptrs = ffi.new("char *[]", data_buffers or [ffi.NULL])
-        data_lens = ffi.new("size_t[]", [len(c[1]) for c in encoded] or [0])
+        c_columns = CColumns(encoded)
         key_buf = ffi.from_buffer(key_data)
         key_off = ffi.from_buffer("uint64_t[]", key_offsets)
         for start in range(0, n, _CHUNK):
             count = min(_CHUNK, n - start)
-            offsets = ffi.new("uint64_t *[]", [b + start for b in offset_buffers] or [ffi.NULL])
             status = lib.idr_resolver_add_columns(self._resolver, count, key_buf, len(key_data), key_off + start,
-                                                  len(encoded), kinds, data_ptrs, data_lens, offsets, out + start)
+                                                  c_columns.count, c_columns.kinds, c_columns.data, c_columns.lengths,
+                                                  c_columns.offsets_from(start), out + start)
             if status != 0:
                 raise_for(status)
         return result
