@@ -188,25 +188,37 @@ final class Columns {
     }
 
     /// Adds every record (or those in `range`), one `Engine.add` per record, through `shared`'s
-    /// write lock when given; returns the sum of the entity IDs (a sink, so the work cannot be
+    /// write lock (taken once per `batch` records) when given; returns the sum of the entity IDs (a sink, so the work cannot be
     /// optimized away).
-    func addAll(to engine: Engine, range: Range<Int>? = nil, shared: SharedEngine? = nil) throws(IDRError) -> UInt64 {
+    func addAll(to engine: Engine, range: Range<Int>? = nil, shared: SharedEngine? = nil, batch: Int = 1) throws(IDRError) -> UInt64 {
         var sink: UInt64 = 0
+        let all = range ?? 0..<count
         try withUnsafeTemporaryAllocation(of: RawIdentifier.self, capacity: max(kinds.count, 1)) { (ids) throws(IDRError) in
-            for r in range ?? 0..<count {
-                var m = 0
-                for c in kinds.indices {
-                    let v = value(c, r)
-                    if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
-                }
-                let record = UnsafeBufferPointer(rebasing: ids[0..<m])
+            var start = all.lowerBound
+            while start < all.upperBound {
+                let end = min(start + max(batch, 1), all.upperBound)
                 if let shared {
-                    // One write lock per add: what a service taking records one at a time does.
-                    sink &+= try shared.write { (e) throws(IDRError) in try e.add(recordKey: key(r), identifiers: record) }
+                    // One write lock per `batch` adds (1: a service taking records one at a time;
+                    // 256: what idr_engine_add_columns does).
+                    sink &+= try shared.write { (e) throws(IDRError) -> UInt64 in try addRecords(start..<end, to: e, ids) }
                 } else {
-                    sink &+= try engine.add(recordKey: key(r), identifiers: record)
+                    sink &+= try addRecords(start..<end, to: engine, ids)
                 }
+                start = end
             }
+        }
+        return sink
+    }
+
+    private func addRecords(_ records: Range<Int>, to engine: Engine, _ ids: UnsafeMutableBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
+        var sink: UInt64 = 0
+        for r in records {
+            var m = 0
+            for c in kinds.indices {
+                let v = value(c, r)
+                if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
+            }
+            sink &+= try engine.add(recordKey: key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
         }
         return sink
     }

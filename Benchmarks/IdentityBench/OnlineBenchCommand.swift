@@ -29,6 +29,9 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Reader threads for the concurrent phase: lookups timed while a writer adds the second half of the records through a SharedEngine (0 skips the phase).")
     var readers = 1
 
+    @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
+    var writeBatch = 1
+
     private static let benchSecret = Array("idr-bench online hash-only secret".utf8)
 
     func run() throws {
@@ -124,14 +127,14 @@ struct OnlineBenchCommand: ParsableCommand {
         }
         let clock = ContinuousClock()
         let t0 = clock.now
-        _ = try data.addAll(to: engine, range: half..<n, shared: shared)
+        _ = try data.addAll(to: engine, range: half..<n, shared: shared, batch: writeBatch)
         let writeSeconds = seconds(clock.now - t0)
         stop.set()
         var latencies = threads.flatMap { joinThread($0) }
         latencies.sort()
         guard !latencies.isEmpty else { return }
         func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
-        print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
+        print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer taking the lock per \(writeBatch) adds, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
             + "\(grouped(latencies.count)) lookups, p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
     }
 }
