@@ -17,7 +17,7 @@ enum FuzzTarget: String, CaseIterable {
     case csv
     /// The JSON Lines reader, with the same chunking property.
     case jsonl
-    /// Every normalizer: valid UTF-8 out, bounded length, idempotent.
+    /// Every normalizer: valid UTF-8 out, bounded length, idempotent; attribute names and dates.
     case normalize
 
     func run(_ data: UnsafeRawBufferPointer) {
@@ -85,6 +85,10 @@ private func fuzzReader(_ data: UnsafeRawBufferPointer, jsonl: Bool) {
 private func fuzzNormalize(_ data: UnsafeRawBufferPointer) {
     guard data.count >= 2 else { return }
     let rules: [NormalizationRule] = [.email, .phone, .deviceID, .token, .caseFolded, .exact]
+    if Int(data[0]) % 8 >= rules.count {
+        fuzzAttributes(UnsafeRawBufferPointer(rebasing: data[2...]), name: Int(data[0]) % 8 == rules.count)
+        return
+    }
     let rule = rules[Int(data[0]) % rules.count]
     var c = ResolverConfiguration()
     c.emailDropPlusTag = data[1] & 1 != 0
@@ -112,6 +116,21 @@ private func fuzzNormalize(_ data: UnsafeRawBufferPointer) {
     }
     guard m == n, memcmp(out, again, n) == 0 else {
         fatalError("\(rule): not idempotent: \(Array(normalized)) -> \(Array(UnsafeRawBufferPointer(start: again, count: m)))")
+    }
+}
+
+/// Attribute normalization (fuzzy matching groundwork): a folded name folds to itself; a parsed
+/// date written back as YYYY-MM-DD parses to the same day.
+private func fuzzAttributes(_ value: UnsafeRawBufferPointer, name: Bool) {
+    if name {
+        guard let once = AttributeNormalizer.name(value) else { return }
+        let twice = once.withUnsafeBytes { AttributeNormalizer.name($0) }
+        guard twice == once else { fatalError("name folding is not idempotent: \(Array(value)) -> \(once) -> \(twice ?? [])") }
+    } else {
+        guard let day = AttributeNormalizer.date(value) else { return }
+        let text = "\(day / 10_000)-\(day / 100 % 100)-\(day % 100)"
+        let text4 = String(repeating: "0", count: max(0, 4 - String(day / 10_000).count)) + text
+        guard AttributeNormalizer.date(text4) == day else { fatalError("date \(day) does not read back from \(text4)") }
     }
 }
 
