@@ -148,6 +148,16 @@ sys.exit(0 if groups([(x['record_id'], x['entity_id']) for x in j]) == groups([(
 check "--state --on-error skip counts bad rows" bash -c "grep -q '4 bad rows skipped' '$T/sbad.err' && [ \$(tail -n +2 '$T/sbad.out' | wc -l) -eq 2 ]"
 must_fail "--state refuses --entities" "not available with --state" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --state "$T/statex" --entities "$T/x.ents"
 
+# Hash-only state: the same mapping as a normal state, no identifier value in its files, and the
+# secret is needed on every run.
+printf 'a secret of more than sixteen bytes\n' > "$T/secret"
+"$BIN" resolve "$T/a.csv" --out "$T/hplain.out" --state "$T/hplain" --quiet
+check "hash-only --state runs" "$BIN" resolve "$T/a.csv" --out "$T/hashed.out" --state "$T/hashed" --hash-only-secret-file "$T/secret" --quiet
+check "hash-only --state maps like a normal state" cmp -s "$T/hplain.out" "$T/hashed.out"
+check "hash-only state files hold no email" bash -c "email=\$(sed -n 2p '$T/a.csv' | cut -d, -f3 | tr 'A-Z' 'a-z'); [ -n \"\$email\" ] && ! grep -qaF \"\$email\" '$T/hashed' '$T/hashed.log' && grep -qaF \"\$email\" '$T/hplain' '$T/hplain.log'"
+must_fail "a hash-only state needs its secret" "supply its secret" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --state "$T/hashed"
+must_fail "--hash-only-secret-file needs --state" "needs --state" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --hash-only-secret-file "$T/secret"
+
 # explain: the evidence chain, a named guard, no evidence, an unknown record.
 printf 'record_id,email,loyalty_id\nweb,ann@x.com,\npos,ANN@x.com,L-1\ncc,,l 1\nj1,test@test.com,\nj2,test@test.com,\n' > "$T/explain.csv"
 check "explain --why prints the chain" bash -c "'$BIN' explain '$T/explain.csv' --why web cc | grep -q 'joined: web --\[email ann@x.com\]--> pos --\[loyalty_id L1\]--> cc'"

@@ -50,6 +50,11 @@ struct ResolveCommand: ParsableCommand {
         valueName: "FILE"))
     var state: String?
 
+    @Option(name: .customLong("hash-only-secret-file"), help: ArgumentHelp(
+        "With --state: keep the state in hash-only mode (no identifier value in memory or on disk, only keyed fingerprints), keyed with the bytes of FILE (16-4096 bytes; one trailing newline is ignored). A hash-only state needs the same file every run.",
+        valueName: "FILE"))
+    var hashOnlySecretFile: String?
+
     @Flag(help: "No summary on standard error.")
     var quiet = false
 
@@ -59,6 +64,7 @@ struct ResolveCommand: ParsableCommand {
 
     private func resolve() throws(IDRError) {
         if let state { return try resolveIncrementally(statePath: state) }
+        guard hashOnlySecretFile == nil else { throw IDRError(.invalidArgument, "--hash-only-secret-file needs --state") }
         let clock = ContinuousClock()
         let start = clock.now
         let configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
@@ -213,7 +219,15 @@ extension ResolveCommand {
             throw IDRError(.invalidArgument, "--state uses the online engine, which has no per-entity limits yet")
         }
         configuration.entityLimits = [:]
-        let engine = try Engine.open(path: statePath, configuration: configuration)
+        var engineConfiguration = configuration
+        if let hashOnlySecretFile {
+            guard var secret = try FileIO.read(hashOnlySecretFile) else {
+                throw IDRError(.io, "cannot open \(hashOnlySecretFile): no such file")
+            }
+            if secret.last == 0x0A { secret.removeLast() }
+            engineConfiguration.hashOnlySecret = secret
+        }
+        let engine = try Engine.open(path: statePath, configuration: engineConfiguration)
         let before = engine.recordCount
         let loader = EngineLoader(input: input, format: format, idColumns: idColumns, onError: onError)
         let (rowKeys, skipped) = try loader.apply(to: engine, configuration: configuration)
