@@ -123,15 +123,17 @@ public func idr_options_init(_ opts: UnsafeMutablePointer<idr_options>?) {
     opts.pointee = o
 }
 
-/// The name and rule of a custom kind being registered, checked.
-func kindArguments(_ name: UnsafePointer<CChar>?, _ name_len: Int, _ rule: UInt32) -> Result<(String, NormalizationRule), IDRError> {
+/// The name, rule and generic threshold (UINT32_MAX: the default) of a custom kind being
+/// registered, checked.
+func kindArguments(_ name: UnsafePointer<CChar>?, _ name_len: Int, _ rule: UInt32, _ generic_threshold: UInt32)
+    -> Result<(name: String, rule: NormalizationRule, threshold: Int?), IDRError> {
     guard let raw = bytes(name, name_len), raw.count <= 64 else {
         return .failure(IDRError(.invalidArgument, "kind name is NULL or longer than 64 bytes"))
     }
     guard rule <= UInt32(UInt8.max), let r = NormalizationRule(rawValue: UInt8(rule)) else {
         return .failure(IDRError(.invalidArgument, "unknown rule \(rule)"))
     }
-    return .success((String(decoding: raw, as: UTF8.self), r))
+    return .success((String(decoding: raw, as: UTF8.self), r, generic_threshold == UInt32.max ? nil : Int(generic_threshold)))
 }
 
 /// Builds an object from C options with `make` and hands it to C through `out` (retained; its

@@ -30,14 +30,13 @@ public func idr_resolver_register_kind_ex(
     guard let handle = ResolverHandle.from(resolver), let out_kind else {
         return fail(nil, .invalidArgument, "resolver or out_kind is NULL")
     }
-    let text: String, r: NormalizationRule
-    switch kindArguments(name, name_len, rule) {
-    case .success(let checked): (text, r) = checked
+    let kind: (name: String, rule: NormalizationRule, threshold: Int?)
+    switch kindArguments(name, name_len, rule, generic_threshold) {
+    case .success(let checked): kind = checked
     case .failure(let error): return fail(nil, error)
     }
-    let threshold: Int? = generic_threshold == UInt32.max ? nil : Int(generic_threshold)
     do throws(IDRError) {
-        out_kind.pointee = try handle.resolver.registerKind(named: text, rule: r, genericThreshold: threshold).rawValue
+        out_kind.pointee = try handle.resolver.registerKind(named: kind.name, rule: kind.rule, genericThreshold: kind.threshold).rawValue
         return succeed()
     } catch {
         return fail(nil, error)

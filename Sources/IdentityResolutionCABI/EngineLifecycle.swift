@@ -30,15 +30,14 @@ public func idr_engine_register_kind_ex(
     guard let handle = EngineHandle.from(engine), let out_kind else {
         return fail(engine, .invalidArgument, "engine or out_kind is NULL")
     }
-    let text: String, r: NormalizationRule
-    switch kindArguments(name, name_len, rule) {
-    case .success(let checked): (text, r) = checked
+    let kind: (name: String, rule: NormalizationRule, threshold: Int?)
+    switch kindArguments(name, name_len, rule, generic_threshold) {
+    case .success(let checked): kind = checked
     case .failure(let error): return fail(engine, error)
     }
-    let threshold: Int? = generic_threshold == UInt32.max ? nil : Int(generic_threshold)
     return handle.write { e in
         do throws(IDRError) {
-            out_kind.pointee = try e.registerKind(named: text, rule: r, genericThreshold: threshold).rawValue
+            out_kind.pointee = try e.registerKind(named: kind.name, rule: kind.rule, genericThreshold: kind.threshold).rawValue
             return succeed()
         } catch {
             return fail(engine, error)
