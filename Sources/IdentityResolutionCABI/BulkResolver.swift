@@ -140,6 +140,5 @@ public func idr_engine_normalize_column(
 @c @implementation
 public func idr_entity_id_of_key(_ key: UnsafePointer<CChar>?, _ key_len: Int, _ attempt: UInt64) -> UInt64 {
     guard let b = bytes(key, key_len) else { return 0 }
-    let h = XXH3.hash64(b, seed: attempt)
-    return h == 0 ? 1 : h
+    return Resolver.entityID(ofSmallestKey: b, attempt: attempt)
 }

@@ -24,11 +24,9 @@ extension Engine {
     @discardableResult
     public func erase(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer) throws(IDRError) -> Int {
         let k = kind.rawValue
-        guard Int(k) < kinds.count, kinds[Int(k)].registered else {
-            throw IDRError(.unknownKind, "identifier kind \(k) is not registered")
-        }
+        let rule = try kinds.registeredRule(kind)
         guard value.count <= configuration.limits.maxValueLength + 256,
-              case .valid(var n) = kinds.normalizer.normalize(value, rule: kinds[Int(k)].rule, into: scratch)
+              case .valid(var n) = kinds.normalizer.normalize(value, rule: rule, into: scratch)
         else { return 0 }
         let fp = fingerprinter.fingerprint(scratch, n, kind: k)
         if fingerprinter.isKeyed {

@@ -135,6 +135,7 @@ public final class Engine {
         records = InternTable(hasher: hasher)
         values = InternTable(hasher: hasher)
         fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
+        pending.scrubs = fingerprinter.isKeyed
         var relaxed = c
         relaxed.limits.maxValueLength = c.limits.maxValueLength + Normalizer.outputSlack
         storedValueNormalizer = Normalizer(configuration: relaxed)
@@ -184,11 +185,7 @@ public final class Engine {
 
     /// The entity holding this identifier, given as UTF-8 bytes (the `String` form calls this).
     public func lookup(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer) throws(IDRError) -> UInt64? {
-        let k = Int(kind.rawValue)
-        guard k < kinds.count, kinds.infos[k].registered else {
-            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
-        }
-        let rule = kinds.infos[k].rule
+        let rule = try kinds.registeredRule(kind)
         guard value.count <= configuration.limits.maxValueLength + 256 else { return nil }
         // A buffer of the caller's own: concurrent lookups share nothing.
         let keyed = fingerprinter.isKeyed
@@ -216,11 +213,7 @@ public final class Engine {
     /// - Throws: `unknownKind` if the kind is not registered.
     public func normalized(_ kind: IdentifierKind, _ value: UnsafeRawBufferPointer,
                            into out: UnsafeMutablePointer<UInt8>) throws(IDRError) -> (length: Int, isPlaceholder: Bool)? {
-        let k = Int(kind.rawValue)
-        guard k < kinds.count, kinds.infos[k].registered else {
-            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
-        }
-        let rule = kinds.infos[k].rule
+        let rule = try kinds.registeredRule(kind)
         guard case .valid(let n) = kinds.normalizer.normalize(value, rule: rule, into: out) else { return nil }
         return (n, kinds.placeholders.isPlaceholder(kind: kind.rawValue, rule: rule, UnsafeRawBufferPointer(start: out, count: n)))
     }

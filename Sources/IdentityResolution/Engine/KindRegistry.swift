@@ -103,6 +103,16 @@ package struct KindRegistry: Sendable {
         return nil
     }
 
+    /// The rule of a registered kind.
+    ///
+    /// - Throws: `unknownKind` if the kind is not registered.
+    package func registeredRule(_ kind: IdentifierKind) throws(IDRError) -> NormalizationRule {
+        guard let info = info(kind) else {
+            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
+        }
+        return info.rule
+    }
+
     /// The settings of a registered kind, or `nil`.
     package func info(_ kind: IdentifierKind) -> KindInfo? {
         let k = Int(kind.rawValue)

@@ -37,7 +37,14 @@ extension Resolver {
     }
 
     private func entityHash(ofRecord r: Int, seed: UInt64) -> UInt64 {
-        let h = records.withBytes(at: r) { XXH3.hash64($0, seed: seed) }
+        records.withBytes(at: r) { Resolver.entityID(ofSmallestKey: $0, attempt: seed) }
+    }
+
+    /// The bulk entity ID of an entity whose smallest record key is `key`: XXH3-64 of the key
+    /// seeded with `attempt` (0, or 1, 2, … after a collision), never 0 (0 becomes 1). Exposed for
+    /// distributed resolution (`idr_entity_id_of_key`), which must give the same IDs.
+    public static func entityID(ofSmallestKey key: UnsafeRawBufferPointer, attempt: UInt64 = 0) -> UInt64 {
+        let h = XXH3.hash64(key, seed: attempt)
         return h == 0 ? 1 : h
     }
 

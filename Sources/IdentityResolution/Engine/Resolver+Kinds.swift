@@ -34,9 +34,6 @@ extension Resolver {
     ///
     /// - Throws: `unknownKind` if the kind is not registered.
     public func normalize(_ value: String, kind: IdentifierKind) throws(IDRError) -> Result<String, InvalidReasonError> {
-        guard let rule = rule(of: kind) else {
-            throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
-        }
-        return normalizer.normalize(value, rule: rule)
+        normalizer.normalize(value, rule: try kinds.registeredRule(kind))
     }
 }

@@ -11,6 +11,9 @@ package final class PendingValues {
     /// Values dropped as invalid / as erased while preparing.
     package var invalid = 0
     package var erased = 0
+    /// Whether ``reset()`` zeroes the bytes: only worth it when they must not outlive the call
+    /// (hash-only mode); otherwise the same bytes are in the engine's arena anyway.
+    package var scrubs = false
 
     package init() {
         capacity = 256
@@ -25,9 +28,9 @@ package final class PendingValues {
     /// Number of values.
     package var count: Int { items.count }
 
-    /// Empties the list (the buffer is zeroed, so that no value outlives its call in memory).
+    /// Empties the list (zeroing the bytes when ``scrubs``).
     package func reset() {
-        if used > 0 { bytes.update(repeating: 0, count: used) }
+        if scrubs, used > 0 { bytes.update(repeating: 0, count: used) }
         used = 0
         items.removeAll(keepingCapacity: true)
         invalid = 0

@@ -42,17 +42,22 @@ _DEFAULT_DISTINGUISHING = ("email", "phone", "loyalty_id")
 
 
 def _kind_table(options: Mapping[str, Any], custom_kinds: Mapping[str, Any]) -> dict[str, dict]:
-    """Per kind name: its number (as the engine assigns them), threshold, distinguishing flag."""
+    """Per kind name: its number (asked of an engine built like the executors' ones), generic
+    threshold and whether it tells customers apart."""
     thresholds = dict(_DEFAULT_THRESHOLDS)
     thresholds.update(options.get("generic_thresholds", {}))
     distinguishing = set(options.get("distinguishing_kinds", _DEFAULT_DISTINGUISHING))
     custom_default = int(options.get("custom_generic_threshold", 10))
     table = {name: {"number": number, "threshold": int(thresholds.get(name, 0)), "distinguishes": name in distinguishing}
              for name, number in BUILTIN_KINDS.items()}
-    for i, (name, spec) in enumerate(custom_kinds.items()):
-        rule, threshold = (spec, None) if isinstance(spec, str) else spec
-        table[name] = {"number": 16 + i, "threshold": custom_default if threshold is None else int(threshold),
-                       "distinguishes": True, "rule": rule}
+    engine = _engine_for(options, custom_kinds)
+    try:
+        for name, spec in custom_kinds.items():
+            threshold = None if isinstance(spec, str) else spec[1]
+            table[name] = {"number": engine._kind(name), "threshold": custom_default if threshold is None else int(threshold),
+                           "distinguishes": True}
+    finally:
+        engine.close()
     return table
 
 
