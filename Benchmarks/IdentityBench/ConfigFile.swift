@@ -16,7 +16,12 @@ import IdentityResolution
 ///   "link_priority": ["loyalty_id", "email", "phone", "pos_card", "device_id"],
 ///   "custom_kinds": [ { "name": "crm_id", "rule": "token", "distinguishes_customers": true } ],
 ///   "limits": { "max_record_key_length": 1024, "max_value_length": 1024,
-///               "max_identifiers_per_record": 256, "max_records": 1000000000, "max_custom_kinds": 1000 }
+///               "max_identifiers_per_record": 256, "max_records": 1000000000, "max_custom_kinds": 1000 },
+///   "fuzzy": { "enabled": true, "threshold": 0.99, "date_order": "dmy", "nicknames": true,
+///              "extra_nicknames": { "bobby": "robert" }, "placeholders": true,
+///              "blocking_keys": ["last_name~phonetic+zip", "first_name~prefix1+dob"],
+///              "max_block_size": 200, "random_pairs": 1000000, "estimate": true, "max_iterations": 100,
+///              "term_frequency": true, "require_personal_evidence": true }
 /// }
 /// ```
 struct ConfigFile: Decodable {
@@ -29,12 +34,19 @@ struct ConfigFile: Decodable {
     var link_priority: [String]?
     var custom_kinds: [Custom]?
     var limits: Limits?
+    var fuzzy: Fuzzy?
 
     struct EmailRules: Decodable { var drop_plus_tag: Bool?; var gmail_dots: Bool? }
     struct Placeholders: Decodable { var builtin: Bool?; var values: [String: [String]]?; var patterns: [String: [String]]? }
     struct Generic: Decodable { var enabled: Bool?; var thresholds: [String: Int]?; var distinguishing_kinds: [String]? }
     struct Custom: Decodable {
         var name: String; var rule: String?; var generic_threshold: Int?; var entity_limit: Int?; var distinguishes_customers: Bool?
+    }
+    struct Fuzzy: Decodable {
+        var enabled: Bool?; var threshold: Double?; var date_order: String?; var nicknames: Bool?
+        var extra_nicknames: [String: String]?; var placeholders: Bool?; var blocking_keys: [String]?
+        var max_block_size: Int?; var random_pairs: Int?; var estimate: Bool?; var max_iterations: Int?
+        var term_frequency: Bool?; var require_personal_evidence: Bool?
     }
     struct Limits: Decodable {
         var max_record_key_length: Int?; var max_value_length: Int?; var max_identifiers_per_record: Int?
@@ -43,7 +55,9 @@ struct ConfigFile: Decodable {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["default_country_code", "phone_trunk_prefix", "email", "placeholders", "generic", "entity_limits",
-             "link_priority", "custom_kinds", "limits"],
+             "link_priority", "custom_kinds", "limits", "fuzzy"],
+        "fuzzy": ["enabled", "threshold", "date_order", "nicknames", "extra_nicknames", "placeholders", "blocking_keys",
+                  "max_block_size", "random_pairs", "estimate", "max_iterations", "term_frequency", "require_personal_evidence"],
         "email": ["drop_plus_tag", "gmail_dots"],
         "placeholders": ["builtin", "values", "patterns"],
         "generic": ["enabled", "thresholds", "distinguishing_kinds"],
@@ -183,6 +197,32 @@ struct ConfigFile: Decodable {
             if let v = l.max_identifiers_per_record { c.limits.maxIdentifiersPerRecord = v }
             if let v = l.max_records { c.limits.maxRecords = v }
             if let v = l.max_custom_kinds { c.limits.maxCustomKinds = v }
+        }
+        if let f = fuzzy {
+            if let v = f.enabled { c.fuzzy.enabled = v }
+            if let v = f.threshold { c.fuzzy.threshold = v }
+            switch f.date_order {
+            case nil, "dmy": break
+            case "mdy": c.fuzzy.dateOrder = .monthFirst
+            case let s?: throw IDRError(.invalidArgument, "config \(path): fuzzy.date_order must be \"dmy\" or \"mdy\", got \"\(s)\"")
+            }
+            if let v = f.nicknames { c.fuzzy.builtInNicknames = v }
+            c.fuzzy.nicknames = (f.extra_nicknames ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            if let v = f.placeholders { c.fuzzy.builtInPlaceholders = v }
+            if let keys = f.blocking_keys {
+                c.fuzzy.blockingKeys = []
+                for k in keys {
+                    do { c.fuzzy.blockingKeys.append(try BlockingKey(parsing: k)) } catch {
+                        throw IDRError(error.code, "config \(path): \(error.message)")
+                    }
+                }
+            }
+            if let v = f.max_block_size { c.fuzzy.maxBlockSize = v }
+            if let v = f.random_pairs { c.fuzzy.randomPairs = v }
+            if let v = f.estimate { c.fuzzy.estimateParameters = v }
+            if let v = f.max_iterations { c.fuzzy.maxIterations = v }
+            if let v = f.term_frequency { c.fuzzy.termFrequencyAdjustment = v }
+            if let v = f.require_personal_evidence { c.fuzzy.requirePersonalEvidence = v }
         }
         do {
             try c.validate()

@@ -14,6 +14,7 @@ struct EngineLoader {
     /// `--id-column` names (the bulk path uses the same list).
     static func jsonLinesColumns(_ idColumns: [String]) -> [String] {
         let names = ["record_id", "source"] + IdentifierKind.builtIn.map { $0.builtInName! }
+            + IdentifierKind.attributes.map { $0.attributeName! }
             + idColumns.compactMap { $0.split(separator: ":", maxSplits: 1).first.map(String.init) }
         var unique: [String] = []
         for n in names where !unique.contains(n.lowercased()) { unique.append(n.lowercased()) }
@@ -23,6 +24,12 @@ struct EngineLoader {
     /// Applies every row; returns the record key of each row applied, in order, and the number
     /// of bad rows skipped (with `--on-error skip`).
     func apply(to engine: Engine, configuration: ResolverConfiguration) throws(IDRError) -> (keys: [String], skipped: Int) {
+        func noteAttributes(_ layout: ColumnLayout) {
+            let names = layout.identifiers.filter { $0.kind.isAttribute }.map { $0.kind.attributeName! }
+            if !names.isEmpty {
+                printError("note: attribute columns ignored (\(names.joined(separator: ", "))): the online engine (--state) does not match attributes yet")
+            }
+        }
         let resolver = try Resolver(configuration: configuration)  // kind registry for --id-column
         let file = try InputFile(path: input)
         var skipped = SkippedRows(input: input, policy: onError)
@@ -40,7 +47,8 @@ struct EngineLoader {
                 }
                 let key = String(decoding: row[layout.recordID], as: UTF8.self)
                 var ids: [Identifier] = []
-                for (column, kind) in layout.identifiers where row[column].count > 0 {
+                // The online engine does not match attributes; `apply` reported them as ignored.
+                for (column, kind) in layout.identifiers where row[column].count > 0 && !kind.isAttribute {
                     ids.append(Identifier(engine.kind(named: resolver.name(of: kind)!)!, String(decoding: row[column], as: UTF8.self)))
                 }
                 if !seen.insert(key).inserted { ids = (engine.identifiers(ofKey: key) ?? []) + ids }
@@ -55,6 +63,7 @@ struct EngineLoader {
             var csv = CSVReader(input: file)
             guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
             let layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
+            noteAttributes(layout)
             try registerCustomKinds()
             while true {
                 do throws(IDRError) {

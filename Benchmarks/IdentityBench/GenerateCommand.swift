@@ -21,13 +21,18 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Truth CSV to write (record_id,true_entity_id).")
     var truth: String?
 
+    @Option(help: ArgumentHelp(
+        "Person attribute columns (first_name,last_name,dob,zip,address,city) and their noise: none (identifiers only), typical, or hard (more typos, nicknames, swapped names, missing fields, moves, 30% attribute-only records).",
+        valueName: "LEVEL"))
+    var attributes: AttributeNoise = .none
+
     func validate() throws {
         guard records >= 0, records <= 1_000_000_000 else { throw ValidationError("--records must be 0...1000000000") }
     }
 
     func run() throws {
         try reportingErrors("generate") {
-            var generator = CustomerGenerator(records: records, seed: seed)
+            var generator = CustomerGenerator(records: records, seed: seed, attributes: attributes)
             let data = generator.generate()
             // Records of one person are spread through the file, as exports interleave channels.
             var rng = Xoshiro(seed: seed ^ 0x5EED_0F_0DE5)
@@ -39,7 +44,8 @@ struct GenerateCommand: ParsableCommand {
             }
             let out = try OutputFile(path: self.out)
             let truthFile = try truth.map { (p) throws(IDRError) in try OutputFile(path: p) }
-            try out.write("record_id,source,email,phone,loyalty_id,device_id,pos_card\n")
+            try out.write("record_id,source,email,phone,loyalty_id,device_id,pos_card"
+                + (attributes == .none ? "\n" : ",first_name,last_name,dob,zip,address,city\n"))
             try truthFile?.write("record_id,true_entity_id\n")
             try data.bytes.withUnsafeBytes { bytes in
                 for (n, i) in order.enumerated() {
@@ -68,3 +74,4 @@ struct GenerateCommand: ParsableCommand {
         try f.write(decimal: UInt64(n))
     }
 }
+extension AttributeNoise: ExpressibleByArgument {}

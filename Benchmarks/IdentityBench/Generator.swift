@@ -28,12 +28,15 @@ struct CustomerGenerator {
 
     var rng: Xoshiro
     let targetRecords: Int
+    /// Whether records carry person attributes, and how noisy they are.
+    let noise: AttributeNoise
     /// Shared store cards: each store has one, swiped for customers without their own.
     let storeCards: [String]
 
-    init(records: Int, seed: UInt64) {
+    init(records: Int, seed: UInt64, attributes: AttributeNoise = .none) {
         rng = Xoshiro(seed: seed)
         targetRecords = records
+        noise = attributes
         // About one store per 20,000 records, so each store card is swiped for many customers.
         storeCards = (0..<max(3, records / 20_000)).map { "4000 STORE \(String(1000 + $0))" }
     }
@@ -46,6 +49,7 @@ struct CustomerGenerator {
         var loyalty: String?
         var devices: [String] = []
         var card: String?
+        var attributes: PersonAttributes?
     }
 
     /// Fills `rows` (one CSV row per record without its record ID, back to back) and the truth.
@@ -59,6 +63,7 @@ struct CustomerGenerator {
         var person: [UInt32] = []
         person.reserveCapacity(targetRecords)
         var household: (phone: String, left: Int)? = nil
+        var householdAttributes: PersonAttributes? = nil
         var householdCount = 0
         var p = 0
         while ends.count < targetRecords {
@@ -66,13 +71,18 @@ struct CustomerGenerator {
             if let h = household, h.left > 0 {
                 who.landline = h.phone
                 household = (h.phone, h.left - 1)
-            } else if rng.chance(0.08) {
-                // A household of 2-4 people sharing a landline (area codes 900-999 are landlines here).
-                let line = (householdCount &* 7919 &+ 4_321) % 10_000_000
-                let phone = "\(900 + householdCount % 100)\(pad(line, 7))"
-                householdCount += 1
-                who.landline = phone
-                household = (phone, 1 + rng.below(3))
+                if noise != .none { who.attributes = makeAttributes(household: householdAttributes) }
+            } else {
+                if noise != .none { who.attributes = makeAttributes(household: nil) }
+                if rng.chance(0.08) {
+                    // A household of 2-4 people sharing a landline (area codes 900-999 are landlines here).
+                    let line = (householdCount &* 7919 &+ 4_321) % 10_000_000
+                    let phone = "\(900 + householdCount % 100)\(pad(line, 7))"
+                    householdCount += 1
+                    who.landline = phone
+                    household = (phone, 1 + rng.below(3))
+                    householdAttributes = who.attributes
+                }
             }
             var count = 1
             while count < 12, rng.chance(0.55) { count += 1 }
@@ -125,6 +135,15 @@ struct CustomerGenerator {
 
     private mutating func writeRecord(for who: Person, source: Int, into out: inout [UInt8]) {
         var email: String?, phone: String?, loyalty: String?, device: String?, card: String?
+        defer {
+            if let a = who.attributes { appendAttributes(a, into: &out) }
+        }
+        if who.attributes != nil, rng.chance(noise.rates.attributeOnly) {
+            // A store or call-center record that took only a name, a birth date and an address.
+            appendField(Self.sources[source], &out)
+            out.append(contentsOf: ",,,,,".utf8)
+            return
+        }
         func pickEmail(_ p: Double) -> String? {
             guard !who.emails.isEmpty, rng.chance(p) else { return nil }
             return who.emails[who.emails.count > 1 && rng.chance(0.3) ? 1 : 0]

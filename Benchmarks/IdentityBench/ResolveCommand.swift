@@ -9,7 +9,9 @@ struct ResolveCommand: ParsableCommand {
         abstract: "Resolve a CSV of customer records into entities.",
         discussion: """
             The input has a header. Recognized columns: record_id (required), source, email, phone, \
-            loyalty_id, device_id, pos_card. Other columns are ignored unless mapped with --id-column. \
+            loyalty_id, device_id, pos_card, and the attributes first_name, last_name, dob, zip, \
+            address, city (fuzzy matching; see --config "fuzzy"). Other columns are ignored unless \
+            mapped with --id-column. \
             Output: record_id,entity_id, one line per input row, in input order. Rows repeating a \
             record_id are one record whose identifiers are united.
             """
@@ -39,6 +41,9 @@ struct ResolveCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Also write one row per entity: entity_id, size, and each kind's distinct normalized values joined by |.", valueName: "FILE"))
     var entities: String?
+
+    @Option(help: ArgumentHelp("Also write the fuzzy links, one row per linked pair: record_a, record_b, probability, weight and the comparison levels (the evidence of each attribute link), sorted by record keys.", valueName: "FILE"))
+    var links: String?
 
     @Option(name: .customLong("on-error"), help: "What a bad row does: fail (stop, write nothing) or skip (report it with its line, count it, go on).")
     var onError: OnError = .fail
@@ -140,6 +145,7 @@ struct ResolveCommand: ParsableCommand {
         }
         try output.commit()
         if let entities { try writeEntities(entities, resolver: resolver, resolution: resolution) }
+        if let links { try writeFuzzyLinks(links, resolver: resolver, resolution: resolution) }
         let end = clock.now
         let summary = Summary(
             input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: ignored,
@@ -197,7 +203,7 @@ struct ColumnLayout {
             }
         }
         for (column, name) in header.enumerated() where column != recordID && column != source {
-            if let kind = mapped[column] ?? IdentifierKind(builtInName: name) {
+            if let kind = mapped[column] ?? IdentifierKind(builtInName: name) ?? IdentifierKind(attributeName: name) {
                 identifiers.append((column, kind))
             } else {
                 ignored.append(raw[column])
@@ -209,8 +215,8 @@ struct ColumnLayout {
 extension ResolveCommand {
     /// `--state`: the online engine, its stable IDs, and a saved state.
     private func resolveIncrementally(statePath: String) throws(IDRError) {
-        guard entities == nil, stats == nil else {
-            throw IDRError(.invalidArgument, "--entities and --stats are not available with --state yet")
+        guard entities == nil, stats == nil, links == nil else {
+            throw IDRError(.invalidArgument, "--entities, --links and --stats are not available with --state yet")
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -309,6 +315,22 @@ extension ResolveCommand {
 }
 
 extension ResolveCommand {
+    /// `--links`: every fuzzy link with its evidence, sorted by the two record keys (the smaller
+    /// first in each row), so the file does not depend on the input order.
+    func writeFuzzyLinks(_ path: String, resolver: Resolver, resolution: Resolution) throws(IDRError) {
+        let file = try OutputFile(path: path)
+        try file.write("record_a,record_b,probability,weight,levels\n")
+        var rows = resolution.fuzzyLinks.map { l in
+            let a = resolver.recordKey(at: l.recordA), b = resolver.recordKey(at: l.recordB)
+            return a.utf8.lexicographicallyPrecedes(b.utf8) ? (a, b, l) : (b, a, l)
+        }
+        rows.sort { x, y in x.0 != y.0 ? x.0.utf8.lexicographicallyPrecedes(y.0.utf8) : x.1.utf8.lexicographicallyPrecedes(y.1.utf8) }
+        for (a, b, l) in rows {
+            try file.write("\(csvField(a)),\(csvField(b)),\(fixed(l.probability, 6)),\(fixed(l.weight, 3)),\(l.levelsDescription)\n")
+        }
+        try file.commit()
+    }
+
     /// Reserves capacity from the file size: about 70 bytes and 2.5 identifiers per row in
     /// typical exports.
     func prepare(_ resolver: Resolver, file: InputFile, rows: inout [UInt32]) {

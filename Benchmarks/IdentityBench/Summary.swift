@@ -26,6 +26,7 @@ struct Summary {
         lines.append("  identifiers \(grouped(s.identifiers)) valid; invalid \(grouped(s.invalid))"
             + (invalid.isEmpty ? "" : " (\(invalid.joined(separator: ", ")))"))
         lines.append("  placeholders \(grouped(s.placeholderHits)); generic values \(grouped(s.genericValues)); refused links \(grouped(s.refusedLinks))")
+        if let f = resolution.fuzzy { lines.append(contentsOf: fuzzyText(f)) }
         if !ignoredColumns.isEmpty { lines.append("  ignored columns: \(ignoredColumns.joined(separator: ", "))") }
         lines.append("  \(fixed(seconds.total, 3)) s (ingest \(fixed(seconds.ingest, 3)) s, link \(fixed(seconds.link, 3)) s, write \(fixed(seconds.write, 3)) s),"
             + " \(grouped(Int(recordsPerSecond))) records/s, peak RSS \(grouped(peakRSS >> 20)) MiB")
@@ -71,11 +72,62 @@ struct Summary {
                 + "\"limited_kind\": \(jsonString(names[r.limitedKind] ?? r.limitedKind.description)), \"limit\": \(r.limit)}"
         }
         o.append("\"refused_link_list\": [\(refused.isEmpty ? "" : "\n    " + refused.joined(separator: ",\n    "))]")
+        if let f = resolution.fuzzy { o.append("\"fuzzy\": \(fuzzyJSON(f))") }
         o.append("\"ignored_columns\": [\(ignoredColumns.map(jsonString).joined(separator: ", "))]")
         o.append("\"seconds\": {\"total\": \(fixed(seconds.total, 4)), \"ingest\": \(fixed(seconds.ingest, 4)), "
             + "\"link\": \(fixed(seconds.link, 4)), \"write\": \(fixed(seconds.write, 4))}")
         o.append("\"records_per_second\": \(Int(recordsPerSecond))")
         o.append("\"peak_rss_bytes\": \(peakRSS)")
         return "{\n  " + o.joined(separator: ",\n  ") + "\n}\n"
+    }
+
+    private func fuzzyText(_ f: FuzzyStatistics) -> [String] {
+        var lines: [String] = []
+        let attrs = f.attributes.map { a in
+            "\(a.name) \(grouped(a.identifiers))" + (a.invalidTotal > 0 ? " (\(grouped(a.invalidTotal)) invalid)" : "")
+                + (a.placeholderHits > 0 ? " (\(grouped(a.placeholderHits)) placeholders)" : "")
+        }
+        lines.append("  fuzzy: \(grouped(f.recordsWithAttributes)) records with attributes: \(attrs.joined(separator: ", "))")
+        lines.append("    compared \(grouped(f.comparedPairs)) candidate pairs (\(grouped(f.randomPairs)) random pairs for u), "
+            + "\(grouped(f.links)) links, \(grouped(f.merges)) merges, match rate \(fixed(f.matchRate, 4)), "
+            + "EM \(f.iterations) iterations\(f.converged ? "" : " (not converged)")")
+        lines.append("    blocking: " + f.blockingKeys.map { k in
+            "\(k.key) \(grouped(k.blocks)) blocks/\(grouped(k.pairs)) pairs" + (k.oversizedBlocks > 0 ? "/\(k.oversizedBlocks) oversized" : "")
+        }.joined(separator: "; "))
+        if let big = f.oversizedBlocks.first {
+            lines.append("    \(grouped(f.oversizedBlockCount)) oversized blocks skipped, largest \(big.key) (\(grouped(big.size)) records)")
+        }
+        lines.append("    \(fixed(f.blockingSeconds, 3)) s blocking, \(fixed(f.comparingSeconds, 3)) s comparing, \(fixed(f.scoringSeconds, 3)) s scoring")
+        return lines
+    }
+
+    private func fuzzyJSON(_ f: FuzzyStatistics) -> String {
+        var o: [String] = []
+        o.append("\"records_with_attributes\": \(f.recordsWithAttributes)")
+        let attrs = f.attributes.map { a in
+            let invalid = a.invalid.map { "\(jsonString($0.reason.description)): \($0.count)" }.joined(separator: ", ")
+            return "{\"attribute\": \(jsonString(a.name)), \"values\": \(a.identifiers), \"invalid\": {\(invalid)}, \"placeholders\": \(a.placeholderHits)}"
+        }
+        o.append("\"attributes\": [\(attrs.joined(separator: ", "))]")
+        let keys = f.blockingKeys.map { k in
+            "{\"key\": \(jsonString(k.key)), \"records\": \(k.records), \"blocks\": \(k.blocks), \"oversized_blocks\": \(k.oversizedBlocks), \"pairs\": \(k.pairs)}"
+        }
+        o.append("\"blocking_keys\": [\(keys.joined(separator: ", "))]")
+        o.append("\"oversized_blocks\": \(f.oversizedBlockCount)")
+        o.append("\"largest_oversized_blocks\": [\(f.oversizedBlocks.map { "{\"key\": \(jsonString($0.key)), \"size\": \($0.size)}" }.joined(separator: ", "))]")
+        o.append("\"compared_pairs\": \(f.comparedPairs)")
+        o.append("\"random_pairs\": \(f.randomPairs)")
+        o.append("\"links\": \(f.links)")
+        o.append("\"merges\": \(f.merges)")
+        o.append("\"refused_links\": \(f.refusedLinks)")
+        o.append("\"match_rate\": \(f.matchRate)")
+        o.append("\"em_iterations\": \(f.iterations)")
+        o.append("\"em_converged\": \(f.converged)")
+        let params = f.parameters.map { p in
+            "{\"attribute\": \(jsonString(p.comparison)), \"m\": [\(p.m.map { "\($0)" }.joined(separator: ", "))], \"u\": [\(p.u.map { "\($0)" }.joined(separator: ", "))]}"
+        }
+        o.append("\"parameters\": [\(params.joined(separator: ", "))]")
+        o.append("\"seconds\": {\"blocking\": \(fixed(f.blockingSeconds, 4)), \"comparing\": \(fixed(f.comparingSeconds, 4)), \"scoring\": \(fixed(f.scoringSeconds, 4))}")
+        return "{" + o.joined(separator: ", ") + "}"
     }
 }

@@ -70,3 +70,11 @@ func refuseDebugBuild(_ command: String) throws {
     throw ExitCode(2)
     #endif
 }
+
+/// `s` as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+func csvField(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+    var out = "\""
+    for c in s { out += c == "\"" ? "\"\"" : String(c) }
+    return out + "\""
+}

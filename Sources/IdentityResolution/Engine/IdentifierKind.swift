@@ -2,7 +2,8 @@
 ///
 /// Raw values equal the C ABI's `IDR_KIND_*` constants. Built-in kinds are 1–5; custom kinds,
 /// registered by name on a ``Resolver``, are numbered from ``firstCustomRawValue`` upward in
-/// registration order.
+/// registration order. Kinds 6–11 are the person attributes of fuzzy matching
+/// (``IdentifierKind/firstName`` …), 12–15 are reserved.
 public struct IdentifierKind: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The numeric kind (`IDR_KIND_*` in C).
     public var rawValue: UInt32
@@ -22,7 +23,7 @@ public struct IdentifierKind: RawRepresentable, Hashable, Comparable, Sendable, 
 
     /// The built-in kinds in numeric order.
     public static let builtIn: [IdentifierKind] = [.email, .phone, .loyaltyID, .deviceID, .posCard]
-    /// The raw value of the first custom kind; 6–15 are reserved for future built-ins.
+    /// The raw value of the first custom kind; 6–11 are attributes, 12–15 reserved.
     public static let firstCustomRawValue: UInt32 = 16
 
     /// Whether this is one of the five built-in kinds.
@@ -56,8 +57,8 @@ public struct IdentifierKind: RawRepresentable, Hashable, Comparable, Sendable, 
     /// Orders kinds by raw value.
     public static func < (a: IdentifierKind, b: IdentifierKind) -> Bool { a.rawValue < b.rawValue }
 
-    /// The built-in name, or `kind#N` for a custom kind.
-    public var description: String { builtInName ?? "kind#\(rawValue)" }
+    /// The built-in or attribute name, or `kind#N` for a custom kind.
+    public var description: String { builtInName ?? attributeName ?? "kind#\(rawValue)" }
 }
 
 /// An identifier given as a Swift string: a kind and its raw (not yet normalized) value.

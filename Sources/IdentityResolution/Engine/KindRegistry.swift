@@ -65,7 +65,7 @@ package struct KindRegistry: Sendable {
         else {
             throw IDRError(.invalidArgument, "kind name \"\(name)\" must be 1-64 bytes of a-z, 0-9 and _")
         }
-        guard IdentifierKind(builtInName: name) == nil, name != "record_id", name != "source" else {
+        guard IdentifierKind(builtInName: name) == nil, IdentifierKind(attributeName: name) == nil, name != "record_id", name != "source" else {
             throw IDRError(.invalidArgument, "kind name \"\(name)\" is reserved")
         }
         let threshold = genericThreshold ?? configuration.customGenericThreshold
@@ -96,7 +96,7 @@ package struct KindRegistry: Sendable {
 
     /// The kind with this name (built-in column name or registered custom name).
     package func kind(named name: String) -> IdentifierKind? {
-        if let builtIn = IdentifierKind(builtInName: name) { return builtIn }
+        if let builtIn = IdentifierKind(builtInName: name) ?? IdentifierKind(attributeName: name) { return builtIn }
         for i in Int(IdentifierKind.firstCustomRawValue)..<infos.count where infos[i].name == name {
             return IdentifierKind(rawValue: UInt32(i))
         }

@@ -1,12 +1,13 @@
 extension KindRegistry {
     /// Checks what every add checks before touching any state: a non-empty UTF-8 record key
-    /// within its limit, at most `maxIdentifiersPerRecord` identifiers, every kind registered.
+    /// within its limit, at most `maxIdentifiersPerRecord` identifiers and attributes, every
+    /// kind registered (attribute kinds only where `attributes` says they are matched).
     ///
     /// - Returns: the key's base address (non-nil once checked).
     /// - Throws: `invalidArgument`, `limitExceeded`, `invalidUTF8`, `unknownKind`.
     func validate(
         recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>,
-        limits: ResolverConfiguration.Limits
+        limits: ResolverConfiguration.Limits, attributes: Bool = false
     ) throws(IDRError) -> UnsafeRawPointer {
         guard key.count > 0, let keyBase = key.baseAddress else {
             throw IDRError(.invalidArgument, "record key is empty")
@@ -22,6 +23,14 @@ extension KindRegistry {
         }
         for id in identifiers {
             let k = Int(id.kind.rawValue)
+            if id.kind.isAttribute {
+                guard attributes else {
+                    // Fuzzy links are not maintained incrementally yet: refusing is better than
+                    // silently keeping attributes that would never be used.
+                    throw IDRError(.invalidArgument, "\(id.kind.attributeName!) is a person attribute: only the bulk resolver matches attributes, the online engine does not take them")
+                }
+                continue
+            }
             guard k < infos.count, infos[k].registered else {
                 throw IDRError(.unknownKind, "identifier kind \(id.kind.rawValue) is not registered")
             }

@@ -9,6 +9,21 @@ public struct Resolution: Sendable {
     public let genericValues: [GenericValue]
     /// Links refused by per-entity limits, in the order they were considered.
     public let refusedLinks: [RefusedLink]
+    /// What fuzzy matching did, or nil when it did not run (off, or no record had attributes).
+    public let fuzzy: FuzzyStatistics?
+    /// The attribute pairs that reached the match threshold, sorted by record indices; each
+    /// explains a fuzzy link with its probability and per-attribute comparison levels.
+    public let fuzzyLinks: [FuzzyLink]
+
+    init(entityIDs: [UInt64], statistics: ResolutionStatistics, genericValues: [GenericValue], refusedLinks: [RefusedLink],
+         fuzzy: FuzzyStatistics? = nil, fuzzyLinks: [FuzzyLink] = []) {
+        self.entityIDs = entityIDs
+        self.statistics = statistics
+        self.genericValues = genericValues
+        self.refusedLinks = refusedLinks
+        self.fuzzy = fuzzy
+        self.fuzzyLinks = fuzzyLinks
+    }
 
     /// The entity ID of the record at `index`.
     public func entityID(ofRecord index: Int) -> UInt64 { entityIDs[index] }
@@ -50,10 +65,12 @@ public struct RefusedLink: Sendable, Equatable {
     public var recordKey: String
     /// The record the link would have joined.
     public var otherRecordKey: String
-    /// The kind of the identifier both records carry.
+    /// The kind of the identifier both records carry (kind 0 for a fuzzy link).
     public var viaKind: IdentifierKind
-    /// That identifier's normalized value.
+    /// That identifier's normalized value (the comparison levels for a fuzzy link).
     public var viaValue: String
+    /// For a fuzzy link, its match probability; nil for an identifier link.
+    public var fuzzyProbability: Double? = nil
     /// The limited kind that would have been exceeded.
     public var limitedKind: IdentifierKind
     /// The limit.

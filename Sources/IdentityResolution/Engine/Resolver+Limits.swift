@@ -6,9 +6,12 @@ extension Resolver {
     ///
     /// Order: kinds by ``ResolverConfiguration/linkPriority`` (unlisted kinds after, by number);
     /// within a kind, values by normalized bytes; a value's records by record key bytes, each
-    /// linked to the value's first record. Every ordering key is a property of the data, so the
-    /// outcome does not depend on the order of adds.
-    func linkWithLimits(_ uf: inout UnionFind, flags: [UInt8]) -> [RefusedLink] {
+    /// linked to the value's first record. Fuzzy links come last, by falling probability, then
+    /// by the two record keys. Every ordering key is a property of the data, so the outcome does
+    /// not depend on the order of adds.
+    ///
+    /// - Returns: the refused links, and how many fuzzy links joined two entities.
+    func linkWithLimits(_ uf: inout UnionFind, flags: [UInt8], fuzzyLinks: [FuzzyLink] = []) -> ([RefusedLink], Int) {
         let n = records.count
         let nv = values.count
         var rank = [Int](repeating: 0, count: kinds.count)
@@ -69,7 +72,37 @@ extension Resolver {
                 held[Int(root == a ? b : a)] = []
             }
         }
-        return refused
+        var merges = 0
+        for link in orderedByConfidence(fuzzyLinks) {
+            let a = uf.find(UInt32(link.recordA)), b = uf.find(UInt32(link.recordB))
+            if a == b { continue }
+            let merged = sortedUnion(held[Int(a)], held[Int(b)])
+            if let (kind, limit) = exceededLimit(merged, held[Int(a)], held[Int(b)]) {
+                refused.append(RefusedLink(
+                    recordKey: records.string(at: link.recordA), otherRecordKey: records.string(at: link.recordB),
+                    viaKind: IdentifierKind(rawValue: 0), viaValue: link.levelsDescription, fuzzyProbability: link.probability,
+                    limitedKind: IdentifierKind(rawValue: kind), limit: limit))
+                continue
+            }
+            let root = uf.link(a, b)
+            held[Int(root)] = merged
+            held[Int(root == a ? b : a)] = []
+            merges += 1
+        }
+        return (refused, merges)
+    }
+
+    /// Fuzzy links by falling probability, ties by the smaller then the larger record key.
+    private func orderedByConfidence(_ links: [FuzzyLink]) -> [FuzzyLink] {
+        func keys(_ l: FuzzyLink) -> (Int, Int) {
+            records.bytesLess(l.recordA, l.recordB) ? (l.recordA, l.recordB) : (l.recordB, l.recordA)
+        }
+        return links.sorted { x, y in
+            if x.probability != y.probability { return x.probability > y.probability }
+            let (x0, x1) = keys(x), (y0, y1) = keys(y)
+            if x0 != y0 { return records.bytesLess(x0, y0) }
+            return records.bytesLess(x1, y1)
+        }
     }
 
     /// The first limited kind whose distinct count in `merged` passes its limit and both sides.

@@ -15,7 +15,9 @@ extension Resolver {
     ///    not counting the value itself or placeholders.
     /// 3. Every other value links all records that carry it; with per-entity limits configured,
     ///    links are applied in priority order and those that would exceed a limit are refused.
-    /// 4. Entity IDs: XXH3-64 of the smallest record key (bytewise) of each entity.
+    /// 4. Records whose attributes match (``FuzzyMatching``) are linked too, after the identifier
+    ///    links and under the same per-entity limits.
+    /// 5. Entity IDs: XXH3-64 of the smallest record key (bytewise) of each entity.
     ///
     /// Whether a value is generic depends only on the records that carry it, and grows with
     /// them (adding records never makes a generic value linkable again), so the result is a
@@ -33,15 +35,26 @@ extension Resolver {
         }
         var uf = UnionFind(count: n)
         var refused: [RefusedLink] = []
+        var fuzzy = matchAttributes()
         if kinds.entityLimitsActive {
-            refused = linkWithLimits(&uf, flags: flags)
+            let fuzzyLinks = fuzzy?.links ?? []
+            let merges: Int
+            (refused, merges) = linkWithLimits(&uf, flags: flags, fuzzyLinks: fuzzyLinks)
+            fuzzy?.statistics.merges = merges
+            fuzzy?.statistics.refusedLinks = refused.lazy.filter { $0.fuzzyProbability != nil }.count
         } else {
             linkAll(&uf, flags: flags)
+            if let links = fuzzy?.links {
+                var merges = 0
+                for link in links where uf.union(UInt32(link.recordA), UInt32(link.recordB)) != nil { merges += 1 }
+                fuzzy?.statistics.merges = merges
+            }
         }
         let (ids, entities, largest, histogram) = assignEntityIDs(&uf)
         let stats = statistics(flags: flags, entities: entities, largest: largest, histogram: histogram,
                                refused: refused.count)
-        return Resolution(entityIDs: ids, statistics: stats, genericValues: generic, refusedLinks: refused)
+        return Resolution(entityIDs: ids, statistics: stats, genericValues: generic, refusedLinks: refused,
+                          fuzzy: fuzzy?.statistics, fuzzyLinks: fuzzy?.links ?? [])
     }
 
     /// Flags generic values; returns them sorted by kind, then value bytes.

@@ -44,6 +44,11 @@ public final class Resolver {
     // (perf, 1M generated records).
     @exclusivity(unchecked)
     package var counters: Counters
+    /// Person attributes for fuzzy matching (empty until a record carries one).
+    @exclusivity(unchecked)
+    package var attributes: AttributeStore
+    @exclusivity(unchecked)
+    private var attributeScratch: [UInt8] = []
 
     private let scratch: UnsafeMutablePointer<UInt8>
     private let scratchCapacity: Int
@@ -88,6 +93,7 @@ public final class Resolver {
         sources = InternTable(hasher: hasher, capacity: 16)
         counters = Counters()
         counters.grow(to: kinds.count)
+        attributes = AttributeStore(configuration: c.fuzzy)
     }
 
     deinit { scratch.deallocate() }
@@ -152,7 +158,7 @@ extension Resolver {
         identifiers: UnsafeBufferPointer<RawIdentifier>
     ) throws(IDRError) -> Int {
         let limits = configuration.limits
-        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits)
+        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits, attributes: true)
         var valueBytes = 0
         for id in identifiers { valueBytes &+= id.value.count }
         var sourceIndex: UInt32 = 0
@@ -174,14 +180,39 @@ extension Resolver {
         let (record, inserted) = try records.intern(tag: 0, keyBase, key.count)
         if inserted {
             recordSource.append(sourceIndex)
+            if attributes.isActive { attributes.grow(toRecords: records.count) }
         } else if recordSource[Int(record)] == 0 {
             recordSource[Int(record)] = sourceIndex
         }
         counters.adds &+= 1
         for id in identifiers {
-            try addIdentifier(record: record, kind: id.kind.rawValue, value: id.value)
+            if id.kind.isAttribute {
+                addAttribute(record: Int(record), kind: id.kind, value: id.value)
+            } else {
+                try addIdentifier(record: record, kind: id.kind.rawValue, value: id.value)
+            }
         }
         return Int(record)
+    }
+
+    /// Normalizes and stores one attribute; invalid values and placeholders are counted, as for
+    /// identifiers.
+    private func addAttribute(record: Int, kind: IdentifierKind, value: UnsafeRawBufferPointer) {
+        let k = Int(kind.rawValue)
+        guard value.count <= configuration.limits.maxValueLength else {
+            counters.invalid[k][Int(InvalidReason.tooLong.rawValue)] &+= 1
+            return
+        }
+        switch attributes.normalize(kind, value, into: &attributeScratch) {
+        case .invalid(let reason):
+            counters.invalid[k][Int(reason.rawValue)] &+= 1
+        case .placeholder:
+            counters.placeholders[k] &+= 1
+        case .valid:
+            counters.identifiers[k] &+= 1
+            if !attributes.isActive { attributes.grow(toRecords: records.count) }
+            attributes.set(record: record, attribute: kind.attributeIndex, attributeScratch)
+        }
     }
 
     @inline(__always)

@@ -51,6 +51,9 @@ public struct ResolverConfiguration: Sendable {
     /// later adds carrying it drop it instead of linking through it. Default on.
     public var erasureTombstones = true
 
+    /// Fuzzy matching of person attributes (bulk resolver only); see ``FuzzyMatching``.
+    public var fuzzy = FuzzyMatching()
+
     /// Custom kinds registered, in this order, when the resolver is created.
     public var customKinds: [CustomKind] = []
     /// Size limits on input.
@@ -147,6 +150,7 @@ public struct ResolverConfiguration: Sendable {
         if let secret = hashOnlySecret, !(16...4096).contains(secret.count) {
             throw IDRError(.invalidArgument, "hashOnlySecret must be 16...4096 bytes, got \(secret.count)")
         }
+        try fuzzy.validate()
         for c in customKinds {
             if let t = c.genericThreshold, !range.contains(t) {
                 throw IDRError(.invalidArgument, "generic threshold of \(c.name) must be 0...\(range.upperBound)")

@@ -77,6 +77,8 @@ public enum InvalidReason: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case deviceAllZero
     /// A device ID made of one repeated character.
     case deviceRepeatedCharacter
+    /// A date of birth that is not a date in a known format (attributes only).
+    case dateFormat
 
     /// A stable snake_case name used in statistics output.
     public var description: String {
@@ -94,6 +96,7 @@ public enum InvalidReason: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .phoneCountryCode: "phone_country_code"
         case .deviceAllZero: "device_all_zero"
         case .deviceRepeatedCharacter: "device_repeated_character"
+        case .dateFormat: "date_format"
         }
     }
 }
