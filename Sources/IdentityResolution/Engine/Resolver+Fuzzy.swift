@@ -37,7 +37,8 @@ extension Resolver {
         for i in pairs.indices {
             patterns[i] = cmp.pattern(Int(truncatingIfNeeded: pairs[i] >> 32), Int(truncatingIfNeeded: pairs[i] & 0xFFFF_FFFF))
         }
-        let random = randomPatterns(cmp, count: min(f.randomPairs, n * (n - 1) / 2))
+        // Enough random pairs to see rare agreements, without spending seconds on a small input.
+        let random = randomPatterns(cmp, count: min(f.randomPairs, n * (n - 1) / 2, max(200_000, 20 * n)))
         stats.comparedPairs = pairs.count
         stats.randomPairs = random.count
         let compared = clock.now
@@ -72,7 +73,8 @@ extension Resolver {
         var links: [FuzzyLink] = []
         for i in pairs.indices {
             let probability = model.probability(weight: weights[i])
-            if probability >= f.threshold, !f.requirePersonalEvidence || Self.hasPersonalEvidence(patterns[i]) {
+            if probability >= f.threshold, !f.requirePersonalEvidence || Self.hasPersonalEvidence(patterns[i]),
+               !f.firstNameVeto || PairComparator.level(patterns[i], 0) != Int(ComparisonLevel.different.rawValue) {
                 links.append(FuzzyLink(recordA: Int(truncatingIfNeeded: pairs[i] >> 32), recordB: Int(truncatingIfNeeded: pairs[i] & 0xFFFF_FFFF),
                                        probability: probability, weight: weights[i], pattern: patterns[i]))
             }
@@ -202,12 +204,17 @@ extension Resolver {
         for c in 0..<PairComparator.comparisons where estimates[c] > 0 {
             for l in 1..<FellegiSunter.levels { model.m[c][l] = sums[c][l] / Double(estimates[c]) }
         }
+        model.normalizeM()
         return (iterations, converged)
     }
 
     /// The probability that two random records match, as the fixed point of: expected matches
     /// among the candidate pairs (their posteriors under this prior) over all pairs of records.
-    private func populationPrior(_ weights: [Double], records n: Int) -> Double {
+    ///
+    /// The weights are summed in sorted order: pairs are numbered by record index, which depends
+    /// on the order of adds, and floating-point sums depend on their order.
+    private func populationPrior(_ unsorted: [Double], records n: Int) -> Double {
+        let weights = unsorted.sorted()
         let allPairs = Double(n) * Double(n - 1) / 2
         var prior = min(0.5, Double(n) / allPairs)
         for _ in 0..<100 {

@@ -53,6 +53,15 @@ struct FellegiSunter {
         return 1 / (1 + exp2(-(prior + w)))
     }
 
+    /// Rescales each comparison's m over its levels to sum to 1 (after flooring and averaging).
+    mutating func normalizeM() {
+        for a in 0..<Self.attributes {
+            let total = m[a][1...].reduce(0, +)
+            guard total > 0 else { continue }
+            for l in 1..<Self.levels { m[a][l] /= total }
+        }
+    }
+
     /// Expectation–maximization of m and lambda over `(pattern, count)` (sorted by pattern, so
     /// the floating-point sums run in one order and the result is deterministic); u stays as
     /// measured on random pairs. Returns the iterations run and whether it converged.
@@ -79,6 +88,7 @@ struct FellegiSunter {
                     m[a][l] = next
                 }
             }
+            normalizeM()
             let nextLambda = min(max(matches / total, 1e-7), 0.999)
             change = max(change, abs(nextLambda - lambda) / max(lambda, 1e-7) * 1e-2)
             lambda = nextLambda

@@ -40,8 +40,9 @@ public struct FuzzyMatching: Sendable, Equatable {
     public var blockingKeys: [BlockingKey] = FuzzyMatching.defaultBlockingKeys
     /// Blocks with more records than this are skipped (not compared) and reported. Default 200.
     public var maxBlockSize = 200
-    /// Random pairs drawn to measure the u probabilities. Default 1,000,000 (fewer when there
-    /// are fewer records).
+    /// Most random pairs drawn to measure the u probabilities. Default 1,000,000; fewer are
+    /// drawn for small inputs (at most 20 per record, but at least 200,000, and never more than
+    /// there are pairs).
     public var randomPairs = 1_000_000
     /// Estimate m probabilities and the match rate by EM. Off uses ``defaultMProbabilities``
     /// and a match rate of 1 in 10 candidate pairs. Default on.
@@ -52,6 +53,9 @@ public struct FuzzyMatching: Sendable, Equatable {
     /// whatever their score: a family name and an address alone describe a household, and
     /// relatives must not merge. Default on.
     public var requirePersonalEvidence = true
+    /// Never link two records whose first names are both given and different (not a typo, a
+    /// nickname in the table or an initial): twins share everything else. Default on.
+    public var firstNameVeto = true
     /// Weight exact first- and last-name agreement by the name's frequency. Default on.
     public var termFrequencyAdjustment = true
 
@@ -90,6 +94,7 @@ public struct FuzzyMatching: Sendable, Equatable {
             && a.blockingKeys == b.blockingKeys && a.maxBlockSize == b.maxBlockSize && a.randomPairs == b.randomPairs
             && a.estimateParameters == b.estimateParameters && a.maxIterations == b.maxIterations
             && a.termFrequencyAdjustment == b.termFrequencyAdjustment && a.requirePersonalEvidence == b.requirePersonalEvidence
+            && a.firstNameVeto == b.firstNameVeto
     }
 
     /// Checks every field's domain.

@@ -6,7 +6,7 @@ public enum ComparisonLevel: UInt8, Sendable, CaseIterable, CustomStringConverti
     case exact = 1
     /// A small difference: a typo, a transposition, a swapped day and month, a nearby postcode.
     case close = 2
-    /// A larger but telling difference: a name within Jaro-Winkler 0.80, an initial, the same
+    /// A larger but telling difference: a name within Jaro-Winkler 0.70, an initial, the same
     /// birth day in another year, the same postcode area, the same street number.
     case far = 3
     /// Different.
@@ -52,7 +52,11 @@ struct PairComparator {
         var first = name(fa, fb), last = name(la, lb)
         if let fa, let la, let fb, let lb, first.rawValue >= 3, last.rawValue >= 3, fa[0] == lb[0], la[0] == fb[0] {
             let sf = name(fa, lb), sl = name(la, fb)
-            if sf.rawValue + sl.rawValue < first.rawValue + last.rawValue { (first, last) = (sf, sl) }
+            if sf.rawValue + sl.rawValue < first.rawValue + last.rawValue {
+                // Which cross comparison counts as "first" must not depend on which record is
+                // `a`: the better level goes first.
+                (first, last) = sf.rawValue <= sl.rawValue ? (sf, sl) : (sl, sf)
+            }
         }
         var p = UInt32(first.rawValue) | UInt32(last.rawValue) << 4
         p |= UInt32(date(value(a, 2), value(b, 2)).rawValue) << 8
@@ -73,7 +77,7 @@ struct PairComparator {
         if jw >= 0.92 || (StringSimilarity.damerauLevenshtein(x, y, limit: 1) <= 1 && min(x.count, y.count) >= 4) {
             return .close
         }
-        return jw >= 0.80 ? .far : .different
+        return jw >= 0.70 ? .far : .different
     }
 
     private func date(_ x: UnsafeRawBufferPointer?, _ y: UnsafeRawBufferPointer?) -> ComparisonLevel {
@@ -89,16 +93,22 @@ struct PairComparator {
         return .different
     }
 
-    /// Address, postcode and city as one comparison: exact for the same street line in the
-    /// same (or a mistyped) postcode; close for the same postcode without a matching street, or
-    /// the same street with another postcode; far for the same postcode area or city.
+    /// Address, postcode and city as one comparison. Exact: the same street line (or a typo of
+    /// it) in the same or a mistyped postcode, or in the same city when a postcode is missing.
+    /// Close: the same street line without a postcode or city to confirm it, or with another
+    /// postcode; or the same postcode with another street. Far: the same postcode area or city.
     private func location(_ a: Int, _ b: Int) -> ComparisonLevel {
         let street = street(value(a, 4), value(b, 4))
         let zip = postcode(value(a, 3), value(b, 3))
         let town = town(value(a, 5), value(b, 5))
-        let streetAgrees = street == .exact || street == .close
-        if streetAgrees, zip == .exact || zip == .close || (zip == .missing && town == .exact) { return .exact }
-        if zip == .exact || (streetAgrees && zip != .missing) { return .close }
+        if street == .exact || street == .close {
+            switch zip {
+            case .exact, .close: return .exact
+            case .missing: return town == .exact ? .exact : town == .missing ? .close : .far
+            default: return .close
+            }
+        }
+        if zip == .exact { return .close }
         if zip == .far || zip == .close || town == .exact || town == .close { return .far }
         if street == .missing, zip == .missing, town == .missing { return .missing }
         return .different
