@@ -130,6 +130,24 @@ enum {
     IDR_KIND_FIRST_CUSTOM = 16
 };
 
+/**
+ * Person attributes, passed like identifiers (an idr_identifier or a column with one of these
+ * kinds) to the bulk resolver, which links records whose attributes match (fuzzy matching:
+ * blocking, comparison, Fellegi-Sunter scoring; see the README, "Fuzzy matching"). Equal
+ * attribute values link nothing by themselves. The online engine refuses them
+ * (IDR_E_INVALID_ARGUMENT).
+ */
+enum {
+    IDR_ATTR_FIRST_NAME = 6,
+    IDR_ATTR_LAST_NAME = 7,
+    /** Date of birth: YYYY-MM-DD, YYYYMMDD, or NN/NN/YYYY read day first (month first with
+     *  IDR_FLAG_DATES_MONTH_FIRST). */
+    IDR_ATTR_DOB = 8,
+    IDR_ATTR_ZIP = 9,
+    IDR_ATTR_ADDRESS = 10,
+    IDR_ATTR_CITY = 11
+};
+
 /** Normalization rules for custom kinds (README, "Normalization"). */
 enum {
     IDR_RULE_EMAIL = 1,
@@ -172,7 +190,7 @@ idr_status idr_normalize(uint32_t kind, const char *value, size_t value_len,
 /* ------------------------------------------------------------------------------------------ */
 
 /** Options layout version. Version 1 (without the hash-only secret) is still accepted. */
-#define IDR_OPTIONS_VERSION 2
+#define IDR_OPTIONS_VERSION 3
 
 /** Bits of idr_options.flags. */
 enum {
@@ -187,7 +205,13 @@ enum {
     /** Collect change events for idr_engine_drain_events (experimental section). */
     IDR_FLAG_EVENTS = 1u << 4,
     /** idr_engine_erase keeps no tombstone: a later add carrying the value links through it. */
-    IDR_FLAG_NO_ERASURE_TOMBSTONES = 1u << 5
+    IDR_FLAG_NO_ERASURE_TOMBSTONES = 1u << 5,
+    /** Bulk resolver: do not link records by their attributes. */
+    IDR_FLAG_NO_FUZZY = 1u << 6,
+    /** Bulk resolver: read NN/NN/YYYY dates of birth month first (US). */
+    IDR_FLAG_DATES_MONTH_FIRST = 1u << 7,
+    /** Bulk resolver: do not map first-name nicknames (bob -> robert) before comparing. */
+    IDR_FLAG_NO_NICKNAMES = 1u << 8
 };
 
 /** idr_options.phone_trunk_prefix: automatic (1 on 11-digit numbers in country 1, else 0). */
@@ -241,6 +265,12 @@ typedef struct idr_options {
     const uint8_t *hash_only_secret;
     /** Bytes at `hash_only_secret`. */
     size_t hash_only_secret_len;
+    /* Version 3 fields: fuzzy matching of attributes (bulk resolver; the engine ignores them). */
+    /** Match probability, strictly between 0 and 1, a pair of records needs to be linked by
+     *  its attributes. Default 0.99. */
+    double fuzzy_threshold;
+    /** Blocks with more records than this are skipped and counted (2..100000). Default 200. */
+    uint32_t fuzzy_max_block_size;
 } idr_options;
 
 /**
@@ -248,7 +278,7 @@ typedef struct idr_options {
  *
  * It writes this header's whole layout: a program built against an older header (a smaller
  * struct) must fill its options itself instead of calling it; every function that reads options
- * accepts version 1.
+ * accepts versions 1 and 2 (their missing fields take the defaults).
  *
  * Ownership: `opts` is the caller's.
  * Thread safety: any thread, any time.

@@ -11,21 +11,22 @@ func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> UnsafeRawBufferPointer? {
     return UnsafeRawBufferPointer(start: p, count: n)
 }
 
-/// The caller's options, whatever layout version they were written with: a version-1 struct ends
-/// before the version-2 fields, so only its own bytes are read and the rest keep their defaults
-/// (zero: no secret). Nil for an unknown version.
+/// The caller's options, whatever layout version they were written with: an older struct ends
+/// before the newer fields, so only its own bytes are read and the rest keep their defaults
+/// (no secret; fuzzy threshold and block size as in ``idr_options_init``). Nil for an unknown
+/// version.
 func options(_ opts: UnsafePointer<idr_options>) -> idr_options? {
     let version = UnsafeRawPointer(opts).loadUnaligned(as: UInt32.self)
     var o = idr_options()
+    idr_options_init(&o)
+    let size: Int
     switch version {
-    case UInt32(IDR_OPTIONS_VERSION):
-        o = opts.pointee
-    case 1:
-        let v1Size = MemoryLayout<idr_options>.offset(of: \idr_options.hash_only_secret)!
-        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: opts, count: v1Size)) }
-    default:
-        return nil
+    case UInt32(IDR_OPTIONS_VERSION): return opts.pointee
+    case 1: size = MemoryLayout<idr_options>.offset(of: \idr_options.hash_only_secret)!
+    case 2: size = MemoryLayout<idr_options>.offset(of: \idr_options.fuzzy_threshold)!
+    default: return nil
     }
+    withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: opts, count: size)) }
     return o
 }
 
@@ -38,7 +39,7 @@ func configuration(from opts: UnsafePointer<idr_options>?) -> Result<ResolverCon
 
 func unknownOptionsVersion(_ opts: UnsafePointer<idr_options>) -> IDRError {
     let version = UnsafeRawPointer(opts).loadUnaligned(as: UInt32.self)
-    return IDRError(.init(rawValue: -11), "options version \(version) is not 1 or \(IDR_OPTIONS_VERSION)")
+    return IDRError(.init(rawValue: -11), "options version \(version) is not 1...\(IDR_OPTIONS_VERSION)")
 }
 
 /// The hash-only secret of C options, checked; nil when there is none.
@@ -55,7 +56,8 @@ func secret(of o: idr_options) -> Result<[UInt8]?, IDRError> {
 func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRError> {
     var c = ResolverConfiguration()
     let known = UInt32(IDR_FLAG_EMAIL_DROP_PLUS_TAG | IDR_FLAG_EMAIL_GMAIL_DOTS | IDR_FLAG_NO_BUILTIN_PLACEHOLDERS
-                       | IDR_FLAG_NO_GENERIC_GUARD | IDR_FLAG_EVENTS | IDR_FLAG_NO_ERASURE_TOMBSTONES)
+                       | IDR_FLAG_NO_GENERIC_GUARD | IDR_FLAG_EVENTS | IDR_FLAG_NO_ERASURE_TOMBSTONES | IDR_FLAG_NO_FUZZY
+                       | IDR_FLAG_DATES_MONTH_FIRST | IDR_FLAG_NO_NICKNAMES)
     guard o.flags & ~known == 0 else {
         return .failure(IDRError(.invalidArgument, "unknown option flags 0x\(String(o.flags & ~known, radix: 16))"))
     }
@@ -64,6 +66,11 @@ func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRErro
     c.builtInPlaceholders = o.flags & UInt32(IDR_FLAG_NO_BUILTIN_PLACEHOLDERS) == 0
     c.genericGuard = o.flags & UInt32(IDR_FLAG_NO_GENERIC_GUARD) == 0
     c.erasureTombstones = o.flags & UInt32(IDR_FLAG_NO_ERASURE_TOMBSTONES) == 0
+    c.fuzzy.enabled = o.flags & UInt32(IDR_FLAG_NO_FUZZY) == 0
+    c.fuzzy.dateOrder = o.flags & UInt32(IDR_FLAG_DATES_MONTH_FIRST) != 0 ? .monthFirst : .dayFirst
+    c.fuzzy.builtInNicknames = o.flags & UInt32(IDR_FLAG_NO_NICKNAMES) == 0
+    c.fuzzy.threshold = o.fuzzy_threshold
+    c.fuzzy.maxBlockSize = Int(o.fuzzy_max_block_size)
     switch secret(of: o) {
     case .success(let s): c.hashOnlySecret = s
     case .failure(let e): return .failure(e)
@@ -120,6 +127,8 @@ public func idr_options_init(_ opts: UnsafeMutablePointer<idr_options>?) {
     o.max_identifiers_per_record = UInt32(d.limits.maxIdentifiersPerRecord)
     o.max_custom_kinds = UInt32(d.limits.maxCustomKinds)
     o.max_records = UInt64(d.limits.maxRecords)
+    o.fuzzy_threshold = d.fuzzy.threshold
+    o.fuzzy_max_block_size = UInt32(d.fuzzy.maxBlockSize)
     opts.pointee = o
 }
 

@@ -591,6 +591,89 @@ static void test_bulk_resolver(void) {
     idr_engine_free(e);
 }
 
+/* Attributes through the bulk resolver: two records per person, no shared identifier. */
+static void test_fuzzy(void) {
+    enum { P = 300, R = 2 * P };
+    static const char *firsts[] = {"Ann", "Bob", "Carla", "Dmitri", "Eve", "Farid", "Gita", "Hugo"};
+    static const char *syllables[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "we", "zu"};
+    static char first[R * 16], last[R * 16], dob[R * 16], keys[R * 16];
+    static uint64_t first_off[R + 1], last_off[R + 1], dob_off[R + 1], key_off[R + 1], ent[R];
+    const char *data[3];
+    const uint64_t *offs[3];
+    size_t lens[3];
+    const uint32_t kinds[3] = {IDR_ATTR_FIRST_NAME, IDR_ATTR_LAST_NAME, IDR_ATTR_DOB};
+    size_t nf = 0, nl = 0, nd = 0, nk = 0;
+    int i, p, linked = 0, apart = 0;
+    idr_resolver *r = NULL;
+    idr_options o;
+    idr_engine *e = NULL;
+    idr_identifier id;
+    for (i = 0; i < R; i++) {
+        int y, m, d;
+        p = i / 2;
+        y = 1940 + p % 60; m = 1 + (p / 60) % 12; d = 1 + (p * 7) % 28;
+        first_off[i] = nf; last_off[i] = nl; dob_off[i] = nd; key_off[i] = nk;
+        nk += (size_t)sprintf(keys + nk, "r%d", i);
+        if (i % 2 == 0) {
+            nf += (size_t)sprintf(first + nf, "%s", firsts[p % 8]);
+            nl += (size_t)sprintf(last + nl, "%s%s%sson", syllables[p % 10], syllables[p / 10 % 10], syllables[p / 100]);
+            nd += (size_t)sprintf(dob + nd, "%04d-%02d-%02d", y, m, d);
+        } else {                          /* the same person typed differently */
+            nf += (size_t)sprintf(first + nf, "%s", p % 8 == 1 ? "robert" : firsts[p % 8]);
+            nl += (size_t)sprintf(last + nl, "%c%s%sSON", syllables[p % 10][0] - 32, syllables[p % 10] + 1,
+                                  syllables[p / 10 % 10]);  /* capitals, one syllable dropped */
+            nd += (size_t)sprintf(dob + nd, "%02d/%02d/%04d", d, m, y);
+        }
+    }
+    first_off[R] = nf; last_off[R] = nl; dob_off[R] = nd; key_off[R] = nk;
+    data[0] = first; data[1] = last; data[2] = dob;
+    offs[0] = first_off; offs[1] = last_off; offs[2] = dob_off;
+    lens[0] = nf; lens[1] = nl; lens[2] = nd;
+
+    CHECK(idr_resolver_create(NULL, &r) == IDR_OK);
+    CHECK(idr_resolver_add_columns(r, R, keys, nk, key_off, 3, kinds, data, lens, offs, NULL) == IDR_OK);
+    CHECK(idr_resolver_resolve(r, ent, R) == IDR_OK);
+    for (p = 0; p < P; p++) {
+        linked += ent[2 * p] == ent[2 * p + 1];
+        apart += p == 0 || ent[2 * p] != ent[2 * p - 2];
+    }
+    if (linked != P || apart != P) fprintf(stderr, "fuzzy: linked %d apart %d of %d\n", linked, apart, P);
+    CHECK(linked == P && apart == P);
+    idr_resolver_free(r);
+
+    idr_options_init(&o);
+    CHECK(o.fuzzy_threshold == 0.99 && o.fuzzy_max_block_size == 200);
+    o.flags = IDR_FLAG_NO_FUZZY;
+    CHECK(idr_resolver_create(&o, &r) == IDR_OK);
+    CHECK(idr_resolver_add_columns(r, R, keys, nk, key_off, 3, kinds, data, lens, offs, NULL) == IDR_OK);
+    CHECK(idr_resolver_resolve(r, ent, R) == IDR_OK && ent[0] != ent[1]);
+    idr_resolver_free(r);
+    idr_options_init(&o);
+    o.fuzzy_threshold = 1.0;
+    CHECK(idr_resolver_create(&o, &r) == IDR_E_INVALID_ARGUMENT && r == NULL);
+    o.fuzzy_threshold = 0.0 / 0.0;                                        /* NaN */
+    CHECK(idr_resolver_create(&o, &r) == IDR_E_INVALID_ARGUMENT);
+    idr_options_init(&o);
+    o.fuzzy_max_block_size = 1;
+    CHECK(idr_resolver_create(&o, &r) == IDR_E_INVALID_ARGUMENT);
+    {   /* A version-2 options struct: the fuzzy fields take their defaults. */
+        unsigned char v2[sizeof(idr_options)];
+        idr_options_init(&o);
+        o.version = 2;
+        memset(v2, 0xFF, sizeof v2);
+        memcpy(v2, &o, offsetof(idr_options, fuzzy_threshold));
+        CHECK(idr_resolver_create((const idr_options *)(const void *)v2, &r) == IDR_OK);
+        idr_resolver_free(r);
+    }
+
+    /* The online engine refuses attributes rather than silently ignoring them. */
+    e = new_engine();
+    id.kind = IDR_ATTR_FIRST_NAME; id.value = "Ann"; id.value_len = 3;
+    CHECK(idr_engine_add(e, S("k"), &id, 1, NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(strstr(idr_engine_last_error(e), "attribute") != NULL);
+    idr_engine_free(e);
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -602,6 +685,7 @@ int main(void) {
     test_persistence();
     test_erase_and_hash_only();
     test_bulk_resolver();
+    test_fuzzy();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -13,7 +13,7 @@ from ._errors import (
     InvalidValueError, LimitExceededError, NotFoundError, OutOfMemoryError, UnknownKindError, VersionError,
 )
 from ._ffi import HEADER_VERSION, LIBRARY_VERSION
-from ._kinds import BUILTIN_KINDS, RULES
+from ._kinds import ATTRIBUTES, BUILTIN_KINDS, RULES
 from ._normalize import normalize
 from ._pandas import resolve_dataframe
 from ._resolver import Resolver, entity_id_of_key, resolve
@@ -21,7 +21,7 @@ from ._resolver import Resolver, entity_id_of_key, resolve
 __version__ = "0.1.0"
 
 __all__ = [
-    "Engine", "Event", "Stats", "Resolver", "resolve", "entity_id_of_key", "normalize", "resolve_dataframe", "BUILTIN_KINDS", "RULES", "HEADER_VERSION",
+    "Engine", "Event", "Stats", "Resolver", "resolve", "entity_id_of_key", "normalize", "resolve_dataframe", "BUILTIN_KINDS", "ATTRIBUTES", "RULES", "HEADER_VERSION",
     "LIBRARY_VERSION", "IdrError", "InvalidArgumentError", "NotFoundError", "BufferTooSmallError",
     "InvalidUTF8Error", "IdrIOError", "CorruptDataError", "OutOfMemoryError", "LimitExceededError",
     "UnknownKindError", "InvalidValueError", "VersionError",

@@ -20,6 +20,9 @@ _FLAG_OPTIONS = {
     "builtin_placeholders": (lib.IDR_FLAG_NO_BUILTIN_PLACEHOLDERS, True),
     "generic_guard": (lib.IDR_FLAG_NO_GENERIC_GUARD, True),
     "erasure_tombstones": (lib.IDR_FLAG_NO_ERASURE_TOMBSTONES, True),
+    "fuzzy": (lib.IDR_FLAG_NO_FUZZY, True),
+    "dates_month_first": (lib.IDR_FLAG_DATES_MONTH_FIRST, False),
+    "nicknames": (lib.IDR_FLAG_NO_NICKNAMES, True),
 }
 _LIMIT_OPTIONS = ("max_record_key_length", "max_value_length", "max_identifiers_per_record", "max_custom_kinds",
                   "max_records")
@@ -97,6 +100,10 @@ def _options(options: Mapping[str, Any]) -> tuple[Any, Any]:
                     raise TypeError(f"distinguishing_kinds: {kind!r} is not a built-in kind")
                 mask |= 1 << BUILTIN_KINDS[kind]
             o.distinguishing_kinds = mask
+        elif name == "fuzzy_threshold":
+            o.fuzzy_threshold = float(value)
+        elif name == "fuzzy_max_block_size":
+            o.fuzzy_max_block_size = int(value)
         elif name in _LIMIT_OPTIONS:
             setattr(o, name, int(value))
         elif name == "hash_only_secret":

@@ -11,6 +11,17 @@ BUILTIN_KINDS: dict[str, int] = {
     "pos_card": lib.IDR_KIND_POS_CARD,
 }
 
+ATTRIBUTES: dict[str, int] = {
+    "first_name": lib.IDR_ATTR_FIRST_NAME,
+    "last_name": lib.IDR_ATTR_LAST_NAME,
+    "dob": lib.IDR_ATTR_DOB,
+    "zip": lib.IDR_ATTR_ZIP,
+    "address": lib.IDR_ATTR_ADDRESS,
+    "city": lib.IDR_ATTR_CITY,
+}
+"""Person attribute columns: the bulk resolver links records whose attributes match (fuzzy
+matching); the online engine refuses them."""
+
 RULES: dict[str, int] = {
     "email": lib.IDR_RULE_EMAIL,
     "phone": lib.IDR_RULE_PHONE,

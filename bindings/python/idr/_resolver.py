@@ -7,7 +7,7 @@ from . import _columns
 from ._engine import _options
 from ._errors import raise_for
 from ._ffi import ffi, lib
-from ._kinds import BUILTIN_KINDS
+from ._kinds import ATTRIBUTES, BUILTIN_KINDS
 from ._native import CColumns, NativeObject
 
 _CHUNK = 65_536
@@ -28,7 +28,10 @@ class Resolver(NativeObject):
     Entity IDs are the XXH3-64 of each entity's smallest record key, so the same records in any
     order (or split across machines, see ``idr.spark``) give the same IDs. Rows repeating a record
     key are one record with the union of their identifiers. Options are ``Engine``'s (no
-    ``events``; hash-only mode is refused). Not thread-safe.
+    ``events``; hash-only mode is refused) plus fuzzy matching of attributes: ``fuzzy`` (default
+    True), ``fuzzy_threshold`` (match probability, default 0.99), ``fuzzy_max_block_size``
+    (default 200), ``dates_month_first`` (read NN/NN/YYYY as month first; default False) and
+    ``nicknames`` (default True). Not thread-safe.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -38,7 +41,7 @@ class Resolver(NativeObject):
         if status != 0:
             raise_for(status)
         self._ptr = ffi.gc(out[0], lib.idr_resolver_free)
-        self._kinds: dict[str, int] = dict(BUILTIN_KINDS)
+        self._kinds: dict[str, int] = {**BUILTIN_KINDS, **ATTRIBUTES}
 
     _what = "resolver"
     _register = lib.idr_resolver_register_kind_ex
@@ -54,8 +57,9 @@ class Resolver(NativeObject):
         return self._kinds[name]
 
     def add_many(self, record_keys: Any, **columns: Any) -> Any:
-        """Adds rows given as columns (``email=[...]``, a custom kind by its name, …; None and
-        NaN are missing); returns each row's record index (records numbered by first appearance)."""
+        """Adds rows given as columns (``email=[...]``, a custom kind by its name, the attributes
+        ``first_name``, ``last_name``, ``dob``, ``zip``, ``address``, ``city``; None and NaN are
+        missing); returns each row's record index (records numbered by first appearance)."""
         keys = _columns.to_list(record_keys)
         n = len(keys)
         encoded = []

@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterator, Mapping
 
-from ._kinds import BUILTIN_KINDS
+from ._kinds import ATTRIBUTES, BUILTIN_KINDS
 
 log = logging.getLogger("idr.spark")
 
@@ -172,6 +172,10 @@ def resolve(df: Any, record_key: str = "record_id", columns: Mapping[str, str] |
     missing = [c for c in (record_key, *columns.values()) if c not in df.columns]
     if missing:
         raise KeyError(f"no column(s) {missing} in the DataFrame")
+    attributes = [k for k in columns if k in ATTRIBUTES]
+    if attributes:
+        raise ValueError(f"attributes {attributes}: fuzzy matching is not available in idr.spark yet "
+                         "(use idr.resolve on one machine)")
     unknown = [k for k in columns if k not in BUILTIN_KINDS and k not in custom_kinds]
     if unknown:
         raise ValueError(f"kinds {unknown} are neither built-in nor in custom_kinds")
