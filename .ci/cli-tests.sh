@@ -166,5 +166,24 @@ check "explain without evidence" bash -c "'$BIN' explain '$T/explain.csv' --why 
 check "explain --how lists records and links" bash -c "'$BIN' explain '$T/explain.csv' --how cc | grep -q 'loyalty_id L1: cc, pos'"
 must_fail "explain of an unknown record" 'no record "nobody"' "$BIN" explain "$T/explain.csv" --why web nobody
 
+# Fuzzy matching: attribute columns link records without shared identifiers; the links file
+# explains each link; it can be turned off; config errors are clear; --state ignores attributes.
+"$BIN" generate --records 20000 --seed 5 --attributes typical --out "$T/fz.csv" --truth "$T/fz.truth"
+check "generate --attributes adds the attribute columns" bash -c "head -1 '$T/fz.csv' | grep -q ',first_name,last_name,dob,zip,address,city\$'"
+check "resolve with attributes reports fuzzy matching" bash -c "'$BIN' resolve '$T/fz.csv' --out '$T/fz.out' --links '$T/fz.links' --stats '$T/fz.json' 2>&1 | grep -q 'fuzzy: .* records with attributes'"
+check "--links: header and one row per link" bash -c "[ \"\$(head -1 '$T/fz.links')\" = 'record_a,record_b,probability,weight,levels' ] && [ \$(tail -n +2 '$T/fz.links' | wc -l) -eq \$(python3 -c \"import json,sys; print(json.load(open(sys.argv[1]))['fuzzy']['links'])\" '$T/fz.json') ]"
+check "fuzzy matching lifts F1 above 0.95" bash -c "'$BIN' score --truth '$T/fz.truth' --predicted '$T/fz.out' | awk '/F1/ {exit !(\$NF > 0.95)}'"
+printf '{"fuzzy": {"enabled": false}}' > "$T/nofz.json"
+"$BIN" resolve "$T/fz.csv" --out "$T/nofz.out" --config "$T/nofz.json" --quiet
+check "fuzzy off: F1 falls below 0.8" bash -c "'$BIN' score --truth '$T/fz.truth' --predicted '$T/nofz.out' | awk '/F1/ {exit !(\$NF < 0.8)}'"
+shuf --random-source=<(yes) "$T/fz.csv" | awk 'BEGIN {print "record_id,source,email,phone,loyalty_id,device_id,pos_card,first_name,last_name,dob,zip,address,city"} !/^record_id/' > "$T/fzshuf.csv"
+"$BIN" resolve "$T/fzshuf.csv" --out "$T/fzshuf.out" --quiet
+check "fuzzy: shuffled rows give the same IDs" cmp -s <(sort "$T/fz.out") <(sort "$T/fzshuf.out")
+printf '{"fuzzy": {"blocking_keys": ["last_name~soundex"]}}' > "$T/badfz.json"
+must_fail "config: a bad blocking key is named" "unknown transform soundex" "$BIN" resolve "$T/fz.csv" --out "$T/x.out" --config "$T/badfz.json"
+printf '{"fuzzy": {"threshold": 1.5}}' > "$T/badfz2.json"
+must_fail "config: the fuzzy threshold is checked" "fuzzy threshold must be" "$BIN" resolve "$T/fz.csv" --out "$T/x.out" --config "$T/badfz2.json"
+check "--state notes that attributes are ignored" bash -c "'$BIN' resolve '$T/fz.csv' --out '$T/fzs.out' --state '$T/fzstate' 2>&1 | grep -q 'attribute columns ignored'"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
