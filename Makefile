@@ -5,6 +5,7 @@ SWIFT      ?= swift
 SAMPLE_DIR ?= .build/sample
 RECORDS    ?= 1000000
 SEED       ?= 42
+ATTRIBUTES ?= typical
 BENCH      := .build/release/idr-bench
 PYTHON     ?= python3
 # Python packages for the binding's tests and benchmark, pinned.
@@ -45,7 +46,7 @@ lib-static: deps
 # The main job on a generated sample: generate, resolve, score against the truth.
 run: release
 	@mkdir -p $(SAMPLE_DIR)
-	$(BENCH) generate --records $(RECORDS) --seed $(SEED) --out $(SAMPLE_DIR)/records.csv --truth $(SAMPLE_DIR)/truth.csv
+	$(BENCH) generate --records $(RECORDS) --seed $(SEED) --attributes $(ATTRIBUTES) --out $(SAMPLE_DIR)/records.csv --truth $(SAMPLE_DIR)/truth.csv
 	$(BENCH) resolve $(SAMPLE_DIR)/records.csv --out $(SAMPLE_DIR)/entities.csv --stats $(SAMPLE_DIR)/stats.json
 	$(BENCH) score --truth $(SAMPLE_DIR)/truth.csv --predicted $(SAMPLE_DIR)/entities.csv
 
