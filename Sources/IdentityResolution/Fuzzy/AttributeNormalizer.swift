@@ -1,7 +1,7 @@
 /// Normalization of person attributes (names, dates of birth, postcodes) for fuzzy matching,
 /// without Foundation: bytes in, bytes out.
 ///
-/// Groundwork for fuzzy matching (issue 7): not wired into resolution yet.
+/// Used by the bulk resolver's fuzzy matching (``FuzzyMatching``), through ``AttributeStore``.
 public enum AttributeNormalizer {
     /// How an ambiguous `NN/NN/YYYY` date is read.
     public enum DateOrder: Sendable {
@@ -17,36 +17,47 @@ public enum AttributeNormalizer {
     /// scripts still compare byte by byte). Invalid UTF-8 gives nil.
     public static func name(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(input.count)
+        return name(input, into: &out) ? out : nil
+    }
+
+    /// ``name(_:)`` into a reusable buffer (replaced); false for invalid UTF-8.
+    public static func name(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
         var pendingSpace = false
-        func emit(_ bytes: some Sequence<UInt8>) {
-            if pendingSpace, !out.isEmpty { out.append(UInt8(ascii: " ")) }
-            pendingSpace = false
-            out.append(contentsOf: bytes)
-        }
         var i = 0
         while i < input.count {
             let b = input[i]
             if b < 0x80 {
                 switch b {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): emit(CollectionOfOne(b | 0x20))
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): emit(CollectionOfOne(b))
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    if pendingSpace, !out.isEmpty { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b | 0x20)
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    if pendingSpace, !out.isEmpty { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b)
                 case UInt8(ascii: "'"): break   // O'Brien = OBrien
                 default: pendingSpace = true
                 }
                 i += 1
                 continue
             }
-            guard let (scalar, length) = decodeScalar(input, at: i) else { return nil }
-            if (0xC0...0x17F).contains(scalar) {
-                let folded = foldTable[Int(scalar - 0xC0)]
-                if folded.isEmpty { pendingSpace = true } else { emit(folded.utf8) }
+            guard let (scalar, length) = decodeScalar(input, at: i) else { return false }
+            if (0xC0...0x17F).contains(scalar), foldTable[Int(scalar - 0xC0)].isEmpty {
+                pendingSpace = true
             } else {
-                emit(UnsafeRawBufferPointer(rebasing: input[i..<(i + length)]))
+                if pendingSpace, !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                if (0xC0...0x17F).contains(scalar) {
+                    out.append(contentsOf: foldTable[Int(scalar - 0xC0)].utf8)
+                } else {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<(i + length)]))
+                }
             }
             i += length
         }
-        return out
+        return true
     }
 
     /// A date as `YYYYMMDD` (e.g. 19840229), from `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD`,
@@ -95,6 +106,12 @@ public enum AttributeNormalizer {
     /// `SW1A1AA`); nil when nothing is left.
     public static func postcode(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         var out: [UInt8] = []
+        return postcode(input, into: &out) ? out : nil
+    }
+
+    /// ``postcode(_:)`` into a reusable buffer (replaced); false when nothing is left.
+    public static func postcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
         for b in input {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"): out.append(b & ~0x20)
@@ -102,7 +119,7 @@ public enum AttributeNormalizer {
             default: continue
             }
         }
-        return out.isEmpty ? nil : out
+        return !out.isEmpty
     }
 
     /// The scalar at `i` and its length in bytes, or nil for invalid UTF-8 (overlong, surrogate,

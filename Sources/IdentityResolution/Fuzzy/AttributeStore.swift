@@ -21,6 +21,8 @@ package struct AttributeStore: Sendable {
     private let placeholderDates: [UInt32]
     private var streetWords: [[UInt8]: [UInt8]] = [:]
     private let usePlaceholders: Bool
+    private var scratch: [UInt8] = []
+    private var word: [UInt8] = []
 
     /// What normalizing one attribute value gave.
     package enum Outcome: Equatable {
@@ -50,8 +52,9 @@ package struct AttributeStore: Sendable {
         for (word, short) in AttributeTables.streetWords { streetWords[Array(word.utf8)] = Array(short.utf8) }
     }
 
-    /// Normalizes `input` as an attribute of `kind` into `out`.
-    package func normalize(_ kind: IdentifierKind, _ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Outcome {
+    /// Normalizes `input` as an attribute of `kind` into `out` (replaced; no allocation once
+    /// `out` and the store's scratch have grown).
+    package mutating func normalize(_ kind: IdentifierKind, _ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Outcome {
         out.removeAll(keepingCapacity: true)
         if input.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return .invalid(.controlCharacter) }
         switch kind {
@@ -61,46 +64,46 @@ package struct AttributeStore: Sendable {
             }
             if placeholderDates.contains(d) { return .placeholder }
             var x = d
-            out = [UInt8](repeating: 0x30, count: 8)
+            for _ in 0..<8 { out.append(0) }
             for i in stride(from: 7, through: 0, by: -1) {
                 out[i] = 0x30 + UInt8(x % 10)
                 x /= 10
             }
             return .valid
         case .postcode:
-            guard let p = AttributeNormalizer.postcode(input) else { return .invalid(.empty) }
-            guard p.count <= Self.maxLength else { return .invalid(.tooLong) }
+            guard AttributeNormalizer.postcode(input, into: &out) else { return .invalid(.empty) }
+            guard out.count <= Self.maxLength else { return .invalid(.tooLong) }
             // 00000, 99999: one repeated character is what forms put in a required field.
-            if usePlaceholders, p.count >= 4, p.allSatisfy({ $0 == p[0] }) { return .placeholder }
-            out = p
+            if usePlaceholders, out.count >= 4, out.allSatisfy({ $0 == out[0] }) { return .placeholder }
+            return .valid
+        case .address:
+            guard AttributeNormalizer.name(input, into: &scratch) else { return .invalid(.invalidUTF8) }
+            guard !scratch.isEmpty else { return .invalid(.empty) }
+            guard scratch.count <= Self.maxLength else { return .invalid(.tooLong) }
+            abbreviateStreet(scratch, into: &out)
             return .valid
         default:
-            guard let folded = AttributeNormalizer.name(input) else { return .invalid(.invalidUTF8) }
-            guard !folded.isEmpty else { return .invalid(.empty) }
-            guard folded.count <= Self.maxLength else { return .invalid(.tooLong) }
-            switch kind {
-            case .firstName, .lastName:
-                if placeholderNames.contains(folded) { return .placeholder }
-                out = kind == .firstName ? (nicknames[folded] ?? folded) : folded
-            case .address:
-                out = abbreviatedStreet(folded)
-            default:
-                if placeholderNames.contains(folded) { return .placeholder }
-                out = folded
-            }
+            guard AttributeNormalizer.name(input, into: &out) else { return .invalid(.invalidUTF8) }
+            guard !out.isEmpty else { return .invalid(.empty) }
+            guard out.count <= Self.maxLength else { return .invalid(.tooLong) }
+            if placeholderNames.contains(out) { return .placeholder }
+            if kind == .firstName, let canonical = nicknames[out] { out = canonical }
             return .valid
         }
     }
 
-    /// Each space-separated word replaced by its abbreviation when it has one.
-    private func abbreviatedStreet(_ s: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        for word in s.split(separator: 0x20) {
+    /// Each space-separated word of `s` replaced by its abbreviation when it has one.
+    private mutating func abbreviateStreet(_ s: [UInt8], into out: inout [UInt8]) {
+        var start = 0
+        while start < s.count {
+            var end = start
+            while end < s.count, s[end] != 0x20 { end += 1 }
+            word.removeAll(keepingCapacity: true)
+            word.append(contentsOf: s[start..<end])
             if !out.isEmpty { out.append(0x20) }
-            if let short = streetWords[Array(word)] { out.append(contentsOf: short) } else { out.append(contentsOf: word) }
+            if let short = streetWords[word] { out.append(contentsOf: short) } else { out.append(contentsOf: word) }
+            start = end + 1
         }
-        return out
     }
 
     private func isBlank(_ input: UnsafeRawBufferPointer) -> Bool { input.allSatisfy { $0 == 0x20 || $0 == 0x09 } }

@@ -125,11 +125,12 @@ struct PairComparator {
     private func street(_ x: UnsafeRawBufferPointer?, _ y: UnsafeRawBufferPointer?) -> ComparisonLevel {
         guard let x, let y else { return .missing }
         if equal(x, y) { return .exact }
-        let nx = leadingNumber(x), ny = leadingNumber(y)
+        // Only the same house number can make street lines close or far: compare the numbers
+        // first and skip Jaro-Winkler for most random pairs.
+        guard leadingNumber(x).elementsEqual(leadingNumber(y)) else { return .different }
         let jw = StringSimilarity.jaroWinkler(x, y)
-        let sameNumber = nx.elementsEqual(ny)
-        if sameNumber, jw >= 0.88 { return .close }
-        if sameNumber, !nx.isEmpty, jw >= 0.70 { return .far }
+        if jw >= 0.88 { return .close }
+        if !leadingNumber(x).isEmpty, jw >= 0.70 { return .far }
         return .different
     }
 

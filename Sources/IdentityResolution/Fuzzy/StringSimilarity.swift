@@ -1,6 +1,6 @@
 /// String comparators for attribute matching (names, streets), over bytes of normalized ASCII.
 ///
-/// Groundwork for fuzzy matching (issue 7): not wired into resolution yet.
+/// Used by the bulk resolver's fuzzy matching (``FuzzyMatching``).
 public enum StringSimilarity {
     /// Jaro similarity in 0…1 (1: equal). Matching window: `max(|a|, |b|) / 2 − 1`.
     public static func jaro(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Double {

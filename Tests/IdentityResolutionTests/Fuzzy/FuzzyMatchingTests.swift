@@ -74,7 +74,7 @@ private func pairwise(_ resolution: Resolution, _ resolver: Resolver, _ records:
 @Suite("Fuzzy matching")
 struct FuzzyMatchingTests {
     @Test func attributesAreNormalized() throws {
-        let store = AttributeStore(configuration: FuzzyMatching())
+        var store = AttributeStore(configuration: FuzzyMatching())
         var out: [UInt8] = []
         func norm(_ kind: IdentifierKind, _ s: String) -> (AttributeStore.Outcome, String) {
             var s = s
@@ -98,7 +98,7 @@ struct FuzzyMatchingTests {
         var monthFirst = FuzzyMatching()
         monthFirst.dateOrder = .monthFirst
         monthFirst.nicknames = [("bobby", "rob")]
-        let us = AttributeStore(configuration: monthFirst)
+        var us = AttributeStore(configuration: monthFirst)
         var s = "02/29/1984"
         #expect(s.withUTF8 { us.normalize(.dateOfBirth, UnsafeRawBufferPointer($0), into: &out) } == .valid)
         #expect(String(decoding: out, as: UTF8.self) == "19840229")
