@@ -7,7 +7,7 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Explain why two records are (or are not) one customer, or how an entity holds together.",
-        discussion: "Loads the CSV into the online engine (same columns, options and --id-column as resolve; rows repeating a record_id are united) and prints the answer."
+        discussion: "Loads the CSV into the online engine (same columns, options and --id-column as resolve; rows repeating a record_id are united) and prints the answer. A file with attribute columns (first_name, last_name, dob, zip, address, city) is resolved in bulk instead, so the answer shows fuzzy links with their probability and comparison levels."
     )
 
     @Argument(help: "Input CSV file.")
@@ -37,6 +37,9 @@ struct ExplainCommand: ParsableCommand {
 
     private func explain() throws(IDRError) {
         var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
+        let resolver = try Resolver(configuration: configuration)
+        _ = try BulkLoader(input: input, format: .csv, idColumns: idColumns, onError: .fail, progress: false).load(into: resolver)
+        if resolver.attributes.isActive { return try explainBulk(resolver) }
         configuration.entityLimits = [:]  // not available online; explanations follow the online engine
         let engine = try Engine(configuration: configuration)
         _ = try EngineLoader(input: input, format: .csv, idColumns: idColumns, onError: .fail).apply(to: engine, configuration: configuration)
@@ -51,6 +54,37 @@ struct ExplainCommand: ParsableCommand {
             for link in anatomy.links {
                 print("  \(engine.kindName(link.identifier.kind)) \(link.identifier.value): \(link.records.joined(separator: ", "))")
             }
+        }
+    }
+
+    /// Files with attributes: the bulk resolution, whose fuzzy links the online engine lacks.
+    private func explainBulk(_ resolver: Resolver) throws(IDRError) {
+        let resolution = resolver.resolve()
+        func name(_ k: IdentifierKind) -> String { resolver.name(of: k) ?? k.description }
+        func evidence(_ e: BulkEvidence) -> String {
+            switch e {
+            case .identifier(let id): "--[\(name(id.kind)) \(id.value)]--> "
+            case .attributes(let p, let w, let levels): "~~[attributes p=\(fixed(p, 6)) w=\(fixed(w, 1)): \(levels)]~~> "
+            }
+        }
+        if why.count == 2 {
+            switch try resolver.why(why[0], why[1], in: resolution) {
+            case .joined(let path):
+                print("joined: " + path.map { s in (s.via.map(evidence) ?? "") + s.record }.joined(separator: " "))
+            case .notJoined(let comparison?):
+                let reason = comparison.refusedBy.map { ", refused by \($0)" }
+                    ?? (comparison.linkable ? ", linkable but not compared (no shared blocking key)" : ", below the threshold \(resolver.configuration.fuzzy.threshold)")
+                print("not joined: attributes p=\(fixed(comparison.probability, 6)) w=\(fixed(comparison.weight, 1)) (\(comparison.levels))\(reason)")
+            case .notJoined(nil):
+                print("not joined: no shared evidence")
+            }
+        } else if let how {
+            let anatomy = try resolver.how(how, in: resolution)
+            print("entity \(anatomy.entity): \(anatomy.records.count) records")
+            for r in anatomy.records { print("  \(r)") }
+            print("links:")
+            for (id, records) in anatomy.identifiers { print("  \(name(id.kind)) \(id.value): \(records.joined(separator: ", "))") }
+            for (a, b, p) in anatomy.fuzzyLinks { print("  attributes p=\(fixed(p, 6)): \(a), \(b)") }
         }
     }
 

@@ -73,57 +73,10 @@ struct ResolveCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
-        let file = try InputFile(path: input)
         let resolver = try Resolver(configuration: configuration)
-        let maxField = max(configuration.limits.maxValueLength, configuration.limits.maxRecordKeyLength) * 4
-        var rowRecords: [UInt32] = []
-        var skipped = SkippedRows(input: input, policy: onError)
-        var ignored: [String] = []
-        var progress = Progress(totalBytes: quiet ? 0 : file.size)
-        let layout: ColumnLayout
-        let scratch: UnsafeMutablePointer<RawIdentifier>
-        switch format {
-        case .csv:
-            var csv = CSVReader(input: file, maxFieldLength: maxField)
-            guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
-            layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
-            scratch = .allocate(capacity: max(layout.identifiers.count, 1))
-            prepare(resolver, file: file, rows: &rowRecords)
-            while true {
-                do throws(IDRError) {
-                    guard try csv.next() else { break }
-                } catch {
-                    try skipped.record(line: csv.rowLine, error)
-                    try csv.skipToNextLine()
-                    continue
-                }
-                try ingest(csv.currentRow, line: csv.rowLine, layout: layout, resolver: resolver, scratch: scratch,
-                           rows: &rowRecords, skipped: &skipped)
-                if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: csv.bytesRead, records: rowRecords.count) }
-            }
-            ignored = layout.ignored
-        case .jsonl:
-            let unique = EngineLoader.jsonLinesColumns(idColumns)
-            layout = try ColumnLayout(header: unique, mappings: idColumns, resolver: resolver)
-            scratch = .allocate(capacity: max(layout.identifiers.count, 1))
-            prepare(resolver, file: file, rows: &rowRecords)
-            var jsonl = JSONLinesReader(input: file, columns: unique, maxLineLength: maxField * 8)
-            while true {
-                do throws(IDRError) {
-                    guard try jsonl.next() else { break }
-                } catch {
-                    if error.code == .io { throw error }
-                    try skipped.record(line: jsonl.rowLine, error)
-                    continue
-                }
-                try ingest(jsonl.currentRow, line: jsonl.rowLine, layout: layout, resolver: resolver, scratch: scratch,
-                           rows: &rowRecords, skipped: &skipped)
-                if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: file.bytesRead, records: rowRecords.count) }
-            }
-            ignored = jsonl.ignoredNames
-        }
-        defer { scratch.deallocate() }
-        progress.finish()
+        let loaded = try BulkLoader(input: input, format: format, idColumns: idColumns, onError: onError, progress: !quiet)
+            .load(into: resolver)
+        let (rowRecords, skipped, ignored) = (loaded.rows, loaded.skipped, loaded.ignored)
         let parsed = clock.now
         let resolution = resolver.resolve()
         let resolved = clock.now
@@ -148,7 +101,7 @@ struct ResolveCommand: ParsableCommand {
         if let links { try writeFuzzyLinks(links, resolver: resolver, resolution: resolution) }
         let end = clock.now
         let summary = Summary(
-            input: input, rows: rowRecords.count, skippedRows: skipped.count, resolution: resolution, ignoredColumns: ignored,
+            input: input, rows: rowRecords.count, skippedRows: skipped, resolution: resolution, ignoredColumns: ignored,
             resolverKinds: resolver.registeredKinds.map { ($0, resolver.name(of: $0)!) },
             seconds: (seconds(end - start), seconds(parsed - start), seconds(resolved - parsed), seconds(end - resolved)),
             peakRSS: peakRSSBytes())
@@ -329,37 +282,5 @@ extension ResolveCommand {
             try file.write("\(csvField(a)),\(csvField(b)),\(fixed(l.probability, 6)),\(fixed(l.weight, 3)),\(l.levelsDescription)\n")
         }
         try file.commit()
-    }
-
-    /// Reserves capacity from the file size: about 70 bytes and 2.5 identifiers per row in
-    /// typical exports.
-    func prepare(_ resolver: Resolver, file: InputFile, rows: inout [UInt32]) {
-        guard file.size > 0 else { return }
-        resolver.reserveCapacity(records: file.size / 70, identifiers: file.size / 28, bytes: file.size / 2)
-        rows.reserveCapacity(file.size / 70)
-    }
-
-    /// Adds one row (CSV or JSON Lines, as fields in layout order) to the resolver.
-    @inline(__always)
-    func ingest(_ row: CSVRow, line: Int, layout: ColumnLayout, resolver: Resolver, scratch: UnsafeMutablePointer<RawIdentifier>,
-                rows: inout [UInt32], skipped: inout SkippedRows) throws(IDRError) {
-        do throws(IDRError) {
-            guard row.count == layout.width else {
-                throw IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)")
-            }
-            var n = 0
-            for (column, kind) in layout.identifiers {
-                let value = row[column]
-                if value.count > 0 {
-                    scratch[n] = RawIdentifier(kind: kind, value: value)
-                    n += 1
-                }
-            }
-            let record = try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
-                                          identifiers: UnsafeBufferPointer(start: scratch, count: n))
-            rows.append(UInt32(record))
-        } catch {
-            try skipped.record(line: line, error)
-        }
     }
 }

@@ -20,16 +20,19 @@ struct FellegiSunter {
         self.lambda = lambda
     }
 
-    /// u per attribute and level from the patterns of random pairs, smoothed (add one) so no
-    /// level has probability 0.
+    /// u per comparison and level from the patterns of random pairs, smoothed towards
+    /// ``FuzzyMatching/defaultUProbabilities`` with the weight of 10,000 pairs: a large sample
+    /// speaks for itself, a small file (a handful of records) falls back on the defaults.
     static func uProbabilities(_ patterns: [UInt32]) -> [[Double]] {
+        let priorPairs = 10_000.0
         var counts = [[Double]](repeating: [Double](repeating: 0, count: levels), count: attributes)
         for p in patterns {
             for a in 0..<attributes { counts[a][PairComparator.level(p, a)] += 1 }
         }
-        return counts.map { c in
-            let total = c[1...].reduce(0, +) + Double(levels - 1)
-            return [0] + c[1...].map { ($0 + 1) / total }
+        return counts.enumerated().map { a, c in
+            let prior = FuzzyMatching.defaultUProbabilities[a]
+            let total = c[1...].reduce(0, +) + priorPairs
+            return [0] + (1..<levels).map { (c[$0] + prior[$0 - 1] * priorPairs) / total }
         }
     }
 

@@ -86,6 +86,16 @@ public struct FuzzyMatching: Sendable, Equatable {
         [0.80, 0.05, 0.05, 0.10],  // location: address, postcode, city
     ]
 
+    /// u probabilities that smooth the ones measured on random pairs (with the weight of 10,000
+    /// pairs), per comparison, per level (exact, close, far, different): what two strangers
+    /// share by chance.
+    public static let defaultUProbabilities: [[Double]] = [
+        [0.01, 0.005, 0.03, 0.955],       // first name
+        [0.002, 0.002, 0.02, 0.976],      // last name
+        [0.0001, 0.002, 0.005, 0.9929],   // date of birth
+        [0.0001, 0.0005, 0.01, 0.9894],   // location
+    ]
+
     /// Compares every field (nicknames pair by pair).
     public static func == (a: FuzzyMatching, b: FuzzyMatching) -> Bool {
         a.enabled == b.enabled && a.threshold == b.threshold && a.dateOrder == b.dateOrder

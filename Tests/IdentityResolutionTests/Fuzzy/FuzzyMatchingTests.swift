@@ -285,4 +285,40 @@ struct FuzzyMatchingTests {
             #expect(throws: IDRError.self) { try Resolver(configuration: c) }
         }
     }
+
+    @Test func bulkExplanationsShowFuzzyLinksWithTheirScore() throws {
+        let (records, _) = population(people: 600, seed: 21)
+        let resolver = try Resolver()
+        for r in records { try resolver.add(key: r.key, identifiers: r.ids) }
+        try resolver.add(key: "web", identifiers: [Identifier(.email, "zed@x.com"), Identifier(.firstName, "Zeno"),
+                                                    Identifier(.lastName, "Quastorff"), Identifier(.dateOfBirth, "1977-03-09"),
+                                                    Identifier(.postcode, "80808")])
+        try resolver.add(key: "pos", identifiers: [Identifier(.loyaltyID, "LY-7"), Identifier(.firstName, "ZENO"),
+                                                    Identifier(.lastName, "Quastorf"), Identifier(.dateOfBirth, "09/03/1977")])
+        try resolver.add(key: "cc", identifiers: [Identifier(.loyaltyID, "ly 7")])
+        try resolver.add(key: "sis", identifiers: [Identifier(.firstName, "Xenia"), Identifier(.lastName, "Quastorff"),
+                                                    Identifier(.dateOfBirth, "1981-11-30"), Identifier(.postcode, "80808")])
+        let res = resolver.resolve()
+        guard case .joined(let path) = try resolver.why("web", "cc", in: res) else {
+            Issue.record("web and cc should be joined")
+            return
+        }
+        #expect(path.map(\.record) == ["web", "pos", "cc"])
+        guard case .attributes(let p, _, let levels)? = path[1].via else {
+            Issue.record("web-pos should be a fuzzy link")
+            return
+        }
+        #expect(p >= 0.99 && levels.contains("first_name=exact") && levels.contains("dob=exact"))
+        #expect(path[2].via == .identifier(EventIdentifier(kind: .loyaltyID, value: "LY7")))
+        guard case .notJoined(let comparison?) = try resolver.why("web", "sis", in: res) else {
+            Issue.record("web and sis should not be joined")
+            return
+        }
+        #expect(!comparison.linkable && comparison.levels.contains("first_name=different"))
+        let anatomy = try resolver.how("cc", in: res)
+        #expect(anatomy.records == ["cc", "pos", "web"])
+        #expect(anatomy.fuzzyLinks.map { [$0.0, $0.1] } == [["pos", "web"]])
+        #expect(anatomy.identifiers.map(\.1) == [["cc", "pos"]])
+        #expect(throws: IDRError.self) { try resolver.why("web", "nobody", in: res) }
+    }
 }
