@@ -20,7 +20,7 @@ import IdentityResolution
 ///   "fuzzy": { "enabled": true, "threshold": 0.99, "date_order": "dmy", "nicknames": true,
 ///              "extra_nicknames": { "bobby": "robert" }, "placeholders": true,
 ///              "blocking_keys": ["last_name~phonetic+zip", "first_name~prefix1+dob"],
-///              "max_block_size": 200, "random_pairs": 1000000, "estimate": true, "max_iterations": 100,
+///              "max_block_size": 200, "max_pairs_per_record": 100, "random_pairs": 1000000, "estimate": true, "max_iterations": 100,
 ///              "term_frequency": true, "require_personal_evidence": true,
 ///              "first_name_veto": true }
 /// }
@@ -48,6 +48,7 @@ struct ConfigFile: Decodable {
         var extra_nicknames: [String: String]?; var placeholders: Bool?; var blocking_keys: [String]?
         var max_block_size: Int?; var random_pairs: Int?; var estimate: Bool?; var max_iterations: Int?
         var term_frequency: Bool?; var require_personal_evidence: Bool?; var first_name_veto: Bool?
+        var max_pairs_per_record: Int?
     }
     struct Limits: Decodable {
         var max_record_key_length: Int?; var max_value_length: Int?; var max_identifiers_per_record: Int?
@@ -58,7 +59,7 @@ struct ConfigFile: Decodable {
         "": ["default_country_code", "phone_trunk_prefix", "email", "placeholders", "generic", "entity_limits",
              "link_priority", "custom_kinds", "limits", "fuzzy"],
         "fuzzy": ["enabled", "threshold", "date_order", "nicknames", "extra_nicknames", "placeholders", "blocking_keys",
-                  "max_block_size", "random_pairs", "estimate", "max_iterations", "term_frequency", "require_personal_evidence", "first_name_veto"],
+                  "max_block_size", "random_pairs", "estimate", "max_iterations", "term_frequency", "require_personal_evidence", "first_name_veto", "max_pairs_per_record"],
         "email": ["drop_plus_tag", "gmail_dots"],
         "placeholders": ["builtin", "values", "patterns"],
         "generic": ["enabled", "thresholds", "distinguishing_kinds"],
@@ -225,6 +226,7 @@ struct ConfigFile: Decodable {
             if let v = f.term_frequency { c.fuzzy.termFrequencyAdjustment = v }
             if let v = f.require_personal_evidence { c.fuzzy.requirePersonalEvidence = v }
             if let v = f.first_name_veto { c.fuzzy.firstNameVeto = v }
+            if let v = f.max_pairs_per_record { c.fuzzy.maxPairsPerRecord = v }
         }
         do {
             try c.validate()

@@ -95,7 +95,7 @@ struct Summary {
             "\(k.key) \(grouped(k.blocks)) blocks/\(grouped(k.pairs)) pairs" + (k.oversizedBlocks > 0 ? "/\(k.oversizedBlocks) oversized" : "")
         }.joined(separator: "; "))
         if let big = f.oversizedBlocks.first {
-            lines.append("    \(grouped(f.oversizedBlockCount)) oversized blocks skipped, largest \(big.key) (\(grouped(big.size)) records)")
+            lines.append("    \(grouped(f.oversizedBlockCount)) oversized blocks skipped (cap \(f.effectiveMaxBlockSize)), largest \(big.key) (\(grouped(big.size)) records)")
         }
         lines.append("    \(fixed(f.blockingSeconds, 3)) s blocking, \(fixed(f.comparingSeconds, 3)) s comparing, \(fixed(f.scoringSeconds, 3)) s scoring")
         return lines
@@ -114,6 +114,7 @@ struct Summary {
         }
         o.append("\"blocking_keys\": [\(keys.joined(separator: ", "))]")
         o.append("\"oversized_blocks\": \(f.oversizedBlockCount)")
+        o.append("\"effective_max_block_size\": \(f.effectiveMaxBlockSize)")
         o.append("\"largest_oversized_blocks\": [\(f.oversizedBlocks.map { "{\"key\": \(jsonString($0.key)), \"size\": \($0.size)}" }.joined(separator: ", "))]")
         o.append("\"compared_pairs\": \(f.comparedPairs)")
         o.append("\"random_pairs\": \(f.randomPairs)")
@@ -124,7 +125,7 @@ struct Summary {
         o.append("\"em_iterations\": \(f.iterations)")
         o.append("\"em_converged\": \(f.converged)")
         let params = f.parameters.map { p in
-            "{\"attribute\": \(jsonString(p.comparison)), \"m\": [\(p.m.map { "\($0)" }.joined(separator: ", "))], \"u\": [\(p.u.map { "\($0)" }.joined(separator: ", "))]}"
+            "{\"comparison\": \(jsonString(p.comparison)), \"m\": [\(p.m.map { "\($0)" }.joined(separator: ", "))], \"u\": [\(p.u.map { "\($0)" }.joined(separator: ", "))]}"
         }
         o.append("\"parameters\": [\(params.joined(separator: ", "))]")
         o.append("\"seconds\": {\"blocking\": \(fixed(f.blockingSeconds, 4)), \"comparing\": \(fixed(f.comparingSeconds, 4)), \"scoring\": \(fixed(f.scoringSeconds, 4))}")

@@ -87,6 +87,7 @@ private func fuzzNormalize(_ data: UnsafeRawBufferPointer) {
     let rules: [NormalizationRule] = [.email, .phone, .deviceID, .token, .caseFolded, .exact]
     if Int(data[0]) % 8 >= rules.count {
         fuzzAttributes(UnsafeRawBufferPointer(rebasing: data[2...]), name: Int(data[0]) % 8 == rules.count)
+        fuzzAttributeStore(UnsafeRawBufferPointer(rebasing: data[2...]), kind: IdentifierKind.attributes[Int(data[1]) % 6])
         return
     }
     let rule = rules[Int(data[0]) % rules.count]
@@ -132,6 +133,22 @@ private func fuzzAttributes(_ value: UnsafeRawBufferPointer, name: Bool) {
         let text4 = String(repeating: "0", count: max(0, 4 - String(day / 10_000).count)) + text
         guard AttributeNormalizer.date(text4) == day else { fatalError("date \(day) does not read back from \(text4)") }
     }
+}
+
+/// One store for every input (building its tables per input would slow fuzzing); the fuzzer is
+/// single-threaded.
+nonisolated(unsafe) private var fuzzStore = AttributeStore(configuration: FuzzyMatching())
+
+/// The attribute normalization of fuzzy matching (nicknames, placeholders, street words): a
+/// valid value is short, UTF-8, and normalizes to itself.
+private func fuzzAttributeStore(_ value: UnsafeRawBufferPointer, kind: IdentifierKind) {
+    var once: [UInt8] = [], twice: [UInt8] = []
+    guard fuzzStore.normalize(kind, value, into: &once) == .valid else { return }
+    guard !once.isEmpty, once.count <= AttributeStore.maxLength, String(validating: once, as: UTF8.self) != nil else {
+        fatalError("\(kind): bad normalized attribute \(once)")
+    }
+    let again = once.withUnsafeBytes { fuzzStore.normalize(kind, $0, into: &twice) }
+    guard again == .valid, twice == once else { fatalError("\(kind): not idempotent: \(once) -> \(twice) (\(again))") }
 }
 
 #if FUZZING

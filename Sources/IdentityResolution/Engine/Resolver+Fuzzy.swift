@@ -107,6 +107,8 @@ extension Resolver {
             }
         }
         entries.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.record < $1.record }
+        let cap = blockCap(entries, f, records: n)
+        stats.effectiveMaxBlockSize = cap
         var pairs: [UInt64] = []
         var oversized: [(size: Int, entry: BlockEntry)] = []
         var i = 0
@@ -115,7 +117,7 @@ extension Resolver {
             while j < entries.count, entries[j].hash == entries[i].hash { j += 1 }
             let size = j - i
             let k = Int(entries[i].key)
-            if size > f.maxBlockSize {
+            if size > cap {
                 stats.blockingKeys[k].oversizedBlocks += 1
                 oversized.append((size, entries[i]))
                 for x in i..<j { keyHashes[Int(entries[x].record) * keyCount + k] = 0 }
@@ -226,6 +228,30 @@ extension Resolver {
             prior = next
         }
         return prior
+    }
+
+    /// The block size cap: the configured one, halved until the pairs it allows fit the budget
+    /// of ``FuzzyMatching/maxPairsPerRecord`` per record (at least 100,000 pairs), so that
+    /// no input (thousands of blocks just under the cap) can make comparing explode. A function
+    /// of the block sizes alone, so of the data.
+    private func blockCap(_ entries: [BlockEntry], _ f: FuzzyMatching, records n: Int) -> Int {
+        var sizes: [Int] = []
+        var i = 0
+        while i < entries.count {
+            var j = i + 1
+            while j < entries.count, entries[j].hash == entries[i].hash { j += 1 }
+            if j - i > 1 { sizes.append(j - i) }
+            i = j
+        }
+        let budget = max(100_000, f.maxPairsPerRecord * n)
+        var cap = f.maxBlockSize
+        while cap > 2 {
+            var pairs = 0
+            for s in sizes where s <= cap { pairs += s * (s - 1) / 2 }
+            if pairs <= budget { break }
+            cap /= 2
+        }
+        return max(cap, 2)
     }
 
     /// Builds record `r`'s bytes for one blocking key (the key's index, then each part after a

@@ -40,6 +40,10 @@ public struct FuzzyMatching: Sendable, Equatable {
     public var blockingKeys: [BlockingKey] = FuzzyMatching.defaultBlockingKeys
     /// Blocks with more records than this are skipped (not compared) and reported. Default 200.
     public var maxBlockSize = 200
+    /// The budget of candidate pairs, per record (at least 100,000 in all): when the blocks
+    /// under ``maxBlockSize`` would give more pairs, the cap is halved until they fit (reported
+    /// as ``FuzzyStatistics/effectiveMaxBlockSize``). Default 100.
+    public var maxPairsPerRecord = 100
     /// Most random pairs drawn to measure the u probabilities. Default 1,000,000; fewer are
     /// drawn for small inputs (at most 20 per record, but at least 200,000, and never more than
     /// there are pairs).
@@ -104,7 +108,7 @@ public struct FuzzyMatching: Sendable, Equatable {
             && a.blockingKeys == b.blockingKeys && a.maxBlockSize == b.maxBlockSize && a.randomPairs == b.randomPairs
             && a.estimateParameters == b.estimateParameters && a.maxIterations == b.maxIterations
             && a.termFrequencyAdjustment == b.termFrequencyAdjustment && a.requirePersonalEvidence == b.requirePersonalEvidence
-            && a.firstNameVeto == b.firstNameVeto
+            && a.firstNameVeto == b.firstNameVeto && a.maxPairsPerRecord == b.maxPairsPerRecord
     }
 
     /// Checks every field's domain.
@@ -114,6 +118,9 @@ public struct FuzzyMatching: Sendable, Equatable {
         }
         guard (2...100_000).contains(maxBlockSize) else {
             throw IDRError(.invalidArgument, "maxBlockSize must be 2...100000, got \(maxBlockSize)")
+        }
+        guard (1...100_000).contains(maxPairsPerRecord) else {
+            throw IDRError(.invalidArgument, "maxPairsPerRecord must be 1...100000, got \(maxPairsPerRecord)")
         }
         guard (1_000...100_000_000).contains(randomPairs) else {
             throw IDRError(.invalidArgument, "randomPairs must be 1000...100000000, got \(randomPairs)")

@@ -11,6 +11,9 @@ public struct FuzzyStatistics: Sendable, Equatable {
     public var oversizedBlocks: [OversizedBlock] = []
     /// All skipped blocks.
     public var oversizedBlockCount = 0
+    /// The block size cap applied: ``FuzzyMatching/maxBlockSize``, or less when the pair budget
+    /// (``FuzzyMatching/maxPairsPerRecord``) required it.
+    public var effectiveMaxBlockSize = 0
     /// Distinct candidate pairs compared.
     public var comparedPairs = 0
     /// Random pairs compared to measure u.

@@ -239,6 +239,23 @@ struct FuzzyMatchingTests {
         #expect(f.blockingKeys[0].blocks == 1 && f.blockingKeys[0].pairs == 1 && f.comparedPairs == 1)
     }
 
+    @Test func aPairBudgetBoundsTheWork() throws {
+        var c = ResolverConfiguration()
+        c.fuzzy.blockingKeys = [try BlockingKey(parsing: "dob+zip")]
+        c.fuzzy.maxPairsPerRecord = 1
+        let resolver = try Resolver(configuration: c)
+        // 15 blocks of 200 records: 298,500 pairs under the cap, over the 100,000 budget.
+        for b in 0..<15 {
+            for i in 0..<200 {
+                try resolver.add(key: "b\(b)-\(i)", identifiers: [Identifier(.firstName, "n\(i)x"), Identifier(.dateOfBirth, "1980-01-\(10 + b)"),
+                                                                  Identifier(.postcode, "10001")])
+            }
+        }
+        let f = try #require(resolver.resolve().fuzzy)
+        #expect(f.effectiveMaxBlockSize == 100)
+        #expect(f.oversizedBlockCount == 15 && f.comparedPairs == 0)
+    }
+
     @Test func fuzzyLinksObeyEntityLimits() throws {
         var c = ResolverConfiguration()
         c.entityLimits = [.loyaltyID: 1]
@@ -278,7 +295,7 @@ struct FuzzyMatchingTests {
             #expect(throws: IDRError.self, "\(bad)") { try BlockingKey(parsing: bad) }
         }
         for change in [{ (f: inout FuzzyMatching) in f.threshold = 1 }, { $0.threshold = 0 }, { $0.maxBlockSize = 1 },
-                       { $0.randomPairs = 10 }, { $0.maxIterations = 0 }, { $0.blockingKeys = [BlockingKey([])] },
+                       { $0.randomPairs = 10 }, { $0.maxIterations = 0 }, { $0.maxPairsPerRecord = 0 }, { $0.blockingKeys = [BlockingKey([])] },
                        { $0.blockingKeys = [BlockingKey([.attribute(.email, .exact)])] }] {
             var c = ResolverConfiguration()
             change(&c.fuzzy)
