@@ -166,6 +166,19 @@ check "explain without evidence" bash -c "'$BIN' explain '$T/explain.csv' --why 
 check "explain --how lists records and links" bash -c "'$BIN' explain '$T/explain.csv' --how cc | grep -q 'loyalty_id L1: cc, pos'"
 must_fail "explain of an unknown record" 'no record "nobody"' "$BIN" explain "$T/explain.csv" --why web nobody
 
+# --threads 2: parsing on a second thread gives the same bytes, the same bad-row reports and the
+# same first error as one thread, for CSV, gzip, JSON Lines and files with attributes.
+"$BIN" resolve "$T/a.csv" --out "$T/t2.out" --threads 2 --quiet
+check "--threads 2: same output (CSV)" cmp -s "$T/a.out" "$T/t2.out"
+"$BIN" resolve "$T/a.csv.gz" --out "$T/t2gz.out" --threads 2 --quiet
+check "--threads 2: same output (gzip)" cmp -s "$T/agz.out" "$T/t2gz.out"
+"$BIN" resolve "$T/a.jsonl" --format jsonl --out "$T/t2.jout" --threads 2 --quiet
+check "--threads 2: same output (JSON Lines)" cmp -s "$T/a.jout" "$T/t2.jout"
+"$BIN" resolve "$T/bad.csv" --out "$T/t2bad.out" --on-error skip --threads 2 2>"$T/t2bad.err"
+check "--threads 2: same rows and reports with --on-error skip" bash -c "cmp -s '$T/bad.out' '$T/t2bad.out' && diff <(grep skipped '$T/bad.err') <(grep skipped '$T/t2bad.err') >/dev/null"
+must_fail "--threads 2: the same first error" "line 3: expected 2 fields" "$BIN" resolve "$T/bad.csv" --out "$T/t2bad2.out" --threads 2
+must_fail "--threads is checked" "threads must be 1...64" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --threads 0
+
 # Fuzzy matching: attribute columns link records without shared identifiers; the links file
 # explains each link; it can be turned off; config errors are clear; --state ignores attributes.
 "$BIN" generate --records 20000 --seed 5 --attributes typical --out "$T/fz.csv" --truth "$T/fz.truth"
@@ -179,6 +192,8 @@ check "fuzzy off: F1 falls below 0.8" bash -c "'$BIN' score --truth '$T/fz.truth
 shuf --random-source=<(yes) "$T/fz.csv" | awk 'BEGIN {print "record_id,source,email,phone,loyalty_id,device_id,pos_card,first_name,last_name,dob,zip,address,city"} !/^record_id/' > "$T/fzshuf.csv"
 "$BIN" resolve "$T/fzshuf.csv" --out "$T/fzshuf.out" --quiet
 check "fuzzy: shuffled rows give the same IDs" cmp -s <(sort "$T/fz.out") <(sort "$T/fzshuf.out")
+"$BIN" resolve "$T/fz.csv" --out "$T/fzt2.out" --threads 2 --quiet
+check "fuzzy: --threads 2 gives the same IDs" cmp -s "$T/fz.out" "$T/fzt2.out"
 printf '{"fuzzy": {"blocking_keys": ["last_name~soundex"]}}' > "$T/badfz.json"
 must_fail "config: a bad blocking key is named" "unknown transform soundex" "$BIN" resolve "$T/fz.csv" --out "$T/x.out" --config "$T/badfz.json"
 printf '{"fuzzy": {"threshold": 1.5}}' > "$T/badfz2.json"

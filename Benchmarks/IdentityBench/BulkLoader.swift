@@ -10,6 +10,9 @@ struct BulkLoader {
     var onError: ResolveCommand.OnError
     /// Show a progress bar on a terminal.
     var progress: Bool
+    /// 1: parse and add on this thread; 2 or more: parse, normalize and hash on a second thread
+    /// (the result is identical).
+    var threads: Int = 1
 
     /// Adds every row; returns each applied row's record index, the bad rows skipped (with
     /// `--on-error skip`) and the ignored column names.
@@ -31,7 +34,11 @@ struct BulkLoader {
             layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
             scratch = .allocate(capacity: max(layout.identifiers.count, 1))
             prepare(resolver, file: file, rows: &rowRecords)
-            while true {
+            if threads > 1 {
+                let producer = RowProducer(csv: csv, jsonl: nil, isCSV: true, file: file, layout: layout,
+                                           preparer: resolver.preparer(), batchRows: BulkLoader.batchRows)
+                _ = try consume(producer, resolver: resolver, rows: &rowRecords, skipped: &skipped, progress: &progress)
+            } else { while true {
                 do throws(IDRError) {
                     guard try csv.next() else { break }
                 } catch {
@@ -42,7 +49,7 @@ struct BulkLoader {
                 try ingest(csv.currentRow, line: csv.rowLine, layout: layout, resolver: resolver, scratch: scratch,
                            rows: &rowRecords, skipped: &skipped)
                 if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: csv.bytesRead, records: rowRecords.count) }
-            }
+            } }
             ignored = layout.ignored
         case .jsonl:
             let unique = EngineLoader.jsonLinesColumns(idColumns)
@@ -50,7 +57,11 @@ struct BulkLoader {
             scratch = .allocate(capacity: max(layout.identifiers.count, 1))
             prepare(resolver, file: file, rows: &rowRecords)
             var jsonl = JSONLinesReader(input: file, columns: unique, maxLineLength: maxField * 8)
-            while true {
+            if threads > 1 {
+                let producer = RowProducer(csv: nil, jsonl: jsonl, isCSV: false, file: file, layout: layout,
+                                           preparer: resolver.preparer(), batchRows: BulkLoader.batchRows)
+                ignored = try consume(producer, resolver: resolver, rows: &rowRecords, skipped: &skipped, progress: &progress)
+            } else { while true {
                 do throws(IDRError) {
                     guard try jsonl.next() else { break }
                 } catch {
@@ -62,11 +73,50 @@ struct BulkLoader {
                            rows: &rowRecords, skipped: &skipped)
                 if rowRecords.count & 0xFFFF == 0, !quiet { progress.update(bytes: file.bytesRead, records: rowRecords.count) }
             }
-            ignored = jsonl.ignoredNames
+            ignored = jsonl.ignoredNames }
         }
         scratch.deallocate()
         progress.finish()
         return (rowRecords, skipped.count, ignored)
+    }
+
+    /// Rows per batch handed between the threads: big enough to amortize the hand-off, small
+    /// enough to stay in cache.
+    static let batchRows = 8192
+
+    /// The resolver's side of `--threads 2`: adds the parsing thread's batches in input order,
+    /// reporting bad rows in order, exactly as one thread would.
+    ///
+    /// - Returns: the JSON Lines field names outside the columns.
+    private func consume(_ producer: consuming RowProducer, resolver: Resolver, rows: inout [UInt32],
+                         skipped: inout SkippedRows, progress: inout Progress) throws(IDRError) -> [String] {
+        let queue = BatchQueue(batches: 3)
+        let thread = ProducerThread(producer, queue)
+        thread.start()
+        defer {
+            queue.cancel()
+            thread.join()
+        }
+        while true {
+            let batch = queue.takeFull()
+            for i in batch.lines.indices {
+                let index = batch.rowIndex[i]
+                guard index >= 0 else {
+                    try skipped.record(line: batch.lines[i], batch.errors[i] ?? IDRError(.corruptData, "bad row"))
+                    continue
+                }
+                do throws(IDRError) {
+                    rows.append(UInt32(try resolver.add(prepared: batch.rows, row: index)))
+                } catch {
+                    try skipped.record(line: batch.lines[i], error)
+                }
+            }
+            if self.progress { progress.update(bytes: batch.bytesRead, records: rows.count) }
+            if let fatal = batch.fatal { throw fatal }
+            let (last, ignored) = (batch.last, batch.ignored)
+            queue.giveBack(batch)
+            if last { return ignored }
+        }
     }
 
     /// Reserves capacity from the file size: about 70 bytes and 2.5 identifiers per row in

@@ -60,8 +60,15 @@ struct ResolveCommand: ParsableCommand {
         valueName: "FILE"))
     var hashOnlySecretFile: String?
 
+    @Option(help: ArgumentHelp("Threads for ingest: 1 parses and adds on one thread; 2 parses, normalizes and hashes on a second thread while the first adds in input order. The output is identical either way.", valueName: "N"))
+    var threads: Int = 1
+
     @Flag(help: "No summary on standard error.")
     var quiet = false
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64") }
+    }
 
     func run() throws {
         try reportingErrors("resolve") { try resolve() }
@@ -74,8 +81,8 @@ struct ResolveCommand: ParsableCommand {
         let start = clock.now
         let configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
         let resolver = try Resolver(configuration: configuration)
-        let loaded = try BulkLoader(input: input, format: format, idColumns: idColumns, onError: onError, progress: !quiet)
-            .load(into: resolver)
+        let loaded = try BulkLoader(input: input, format: format, idColumns: idColumns, onError: onError, progress: !quiet,
+                                    threads: threads).load(into: resolver)
         let (rowRecords, skipped, ignored) = (loaded.rows, loaded.skipped, loaded.ignored)
         let parsed = clock.now
         let resolution = resolver.resolve()

@@ -157,10 +157,28 @@ extension Resolver {
         recordKey key: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer? = nil,
         identifiers: UnsafeBufferPointer<RawIdentifier>
     ) throws(IDRError) -> Int {
-        let limits = configuration.limits
-        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: limits, attributes: true)
+        let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits, attributes: true)
         var valueBytes = 0
         for id in identifiers { valueBytes &+= id.value.count }
+        let record = try admit(key: key, keyBase: keyBase, keyHash: nil, source: source, valueBytes: valueBytes)
+        counters.adds &+= 1
+        for id in identifiers {
+            if id.kind.isAttribute {
+                addAttribute(record: Int(record), kind: id.kind, value: id.value)
+            } else {
+                try addIdentifier(record: record, kind: id.kind.rawValue, value: id.value)
+            }
+        }
+        return Int(record)
+    }
+
+    /// The checks of an add that follow ``KindRegistry/validate(recordKey:identifiers:limits:attributes:)``
+    /// and precede any change (source, 4 GiB of interned data, `maxRecords`), then the record's
+    /// interning and source; returns its index. `keyHash` is the records table's hash of the key
+    /// when a preparing thread computed it.
+    func admit(key: UnsafeRawBufferPointer, keyBase: UnsafeRawPointer, keyHash: UInt64?,
+               source: UnsafeRawBufferPointer?, valueBytes: Int) throws(IDRError) -> UInt32 {
+        let limits = configuration.limits
         var sourceIndex: UInt32 = 0
         if let source, source.count > 0 {
             guard isValidUTF8(source.baseAddress!.assumingMemoryBound(to: UInt8.self), source.count),
@@ -173,37 +191,35 @@ extension Resolver {
         guard values.arena.count &+ valueBytes &+ records.arena.count &+ key.count < Int(UInt32.max) else {
             throw IDRError(.limitExceeded, "interned data would exceed 4 GiB")
         }
-        if records.count >= limits.maxRecords, records.find(tag: 0, keyBase, key.count) == nil {
+        let h = keyHash ?? records.hasher.hash(keyBase, key.count, tag: 0)
+        if records.count >= limits.maxRecords, records.find(tag: 0, keyBase, key.count, hash: h) == nil {
             throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
         }
-
-        let (record, inserted) = try records.intern(tag: 0, keyBase, key.count)
+        let (record, inserted) = try records.intern(tag: 0, keyBase, key.count, hash: h)
         if inserted {
             recordSource.append(sourceIndex)
             if attributes.isActive { attributes.grow(toRecords: records.count) }
         } else if recordSource[Int(record)] == 0 {
             recordSource[Int(record)] = sourceIndex
         }
-        counters.adds &+= 1
-        for id in identifiers {
-            if id.kind.isAttribute {
-                addAttribute(record: Int(record), kind: id.kind, value: id.value)
-            } else {
-                try addIdentifier(record: record, kind: id.kind.rawValue, value: id.value)
-            }
-        }
-        return Int(record)
+        return record
     }
 
     /// Normalizes and stores one attribute; invalid values and placeholders are counted, as for
     /// identifiers.
     private func addAttribute(record: Int, kind: IdentifierKind, value: UnsafeRawBufferPointer) {
-        let k = Int(kind.rawValue)
         guard value.count <= configuration.limits.maxValueLength else {
-            counters.invalid[k][Int(InvalidReason.tooLong.rawValue)] &+= 1
+            storeAttribute(record: record, kind: kind, .invalid(.tooLong), UnsafeRawBufferPointer(start: nil, count: 0))
             return
         }
-        switch attributes.normalize(kind, value, into: &attributeScratch) {
+        let outcome = attributes.normalize(kind, value, into: &attributeScratch)
+        attributeScratch.withUnsafeBytes { storeAttribute(record: record, kind: kind, outcome, $0) }
+    }
+
+    /// Counts a normalized attribute and stores a valid one (both add paths).
+    func storeAttribute(record: Int, kind: IdentifierKind, _ outcome: AttributeStore.Outcome, _ normalized: UnsafeRawBufferPointer) {
+        let k = Int(kind.rawValue)
+        switch outcome {
         case .invalid(let reason):
             counters.invalid[k][Int(reason.rawValue)] &+= 1
         case .placeholder:
@@ -211,28 +227,36 @@ extension Resolver {
         case .valid:
             counters.identifiers[k] &+= 1
             if !attributes.isActive { attributes.grow(toRecords: records.count) }
-            attributes.set(record: record, attribute: kind.attributeIndex, attributeScratch)
+            attributes.set(record: record, attribute: kind.attributeIndex, normalized)
         }
     }
 
     @inline(__always)
     private func addIdentifier(record: UInt32, kind: UInt32, value: UnsafeRawBufferPointer) throws(IDRError) {
         let k = Int(kind)
-        let rule = kinds[k].rule
-        switch normalizer.normalize(value, rule: rule, into: scratch) {
+        switch normalizer.normalize(value, rule: kinds[k].rule, into: scratch) {
         case .invalid(let reason):
             counters.invalid[k][Int(reason.rawValue)] &+= 1
         case .valid(let n):
-            counters.identifiers[k] &+= 1
-            let (v, inserted) = try values.intern(tag: kind, scratch, n)
-            if inserted {
-                valueIsPlaceholder.append(
-                    kinds.placeholders.isPlaceholder(kind: kind, rule: rule, UnsafeRawBufferPointer(start: scratch, count: n)))
-            }
-            if valueIsPlaceholder[Int(v)] { counters.placeholders[k] &+= 1 }
-            occurrenceRecord.append(record)
-            occurrenceValue.append(v)
+            try storeIdentifier(record: record, kind: kind, UnsafeRawBufferPointer(start: scratch, count: n),
+                                hash: values.hasher.hash(scratch, n, tag: kind), placeholder: nil)
         }
+    }
+
+    /// Interns a normalized identifier value and records the occurrence (both add paths);
+    /// `placeholder` is the placeholder check when a preparing thread already made it.
+    @inline(__always)
+    func storeIdentifier(record: UInt32, kind: UInt32, _ normalized: UnsafeRawBufferPointer, hash: UInt64,
+                         placeholder: Bool?) throws(IDRError) {
+        let k = Int(kind)
+        counters.identifiers[k] &+= 1
+        let (v, inserted) = try values.intern(tag: kind, normalized.baseAddress, normalized.count, hash: hash)
+        if inserted {
+            valueIsPlaceholder.append(placeholder ?? kinds.placeholders.isPlaceholder(kind: kind, rule: kinds[k].rule, normalized))
+        }
+        if valueIsPlaceholder[Int(v)] { counters.placeholders[k] &+= 1 }
+        occurrenceRecord.append(record)
+        occurrenceValue.append(v)
     }
 
     /// Adds one record given as Swift strings; returns its record index.

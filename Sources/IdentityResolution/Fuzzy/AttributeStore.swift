@@ -117,7 +117,7 @@ package struct AttributeStore: Sendable {
 
     /// Stores a normalized value for `record` unless it already has one; returns whether stored.
     @discardableResult
-    package mutating func set(record: Int, attribute: Int, _ value: [UInt8]) -> Bool {
+    package mutating func set(record: Int, attribute: Int, _ value: UnsafeRawBufferPointer) -> Bool {
         let s = record * IdentifierKind.attributeCount + attribute
         guard slots[s] == 0, !value.isEmpty else { return false }
         slots[s] = UInt64(bytes.count) << 8 | UInt64(value.count)

@@ -50,8 +50,12 @@ package struct InternTable: Sendable {
 
     /// The index of (`tag`, bytes), if present.
     package func find(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int) -> UInt32? {
-        let h = hasher.hash(p, n, tag: tag)
-        return probe(tag: tag, p, n, hash: h).found
+        find(tag: tag, p, n, hash: hasher.hash(p, n, tag: tag))
+    }
+
+    /// ``find(tag:_:_:)`` with the hash already computed (by ``hasher``, on another thread).
+    package func find(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int, hash h: UInt64) -> UInt32? {
+        probe(tag: tag, p, n, hash: h).found
     }
 
     /// The index of (`tag`, bytes), inserting it if absent.
@@ -60,7 +64,13 @@ package struct InternTable: Sendable {
     /// - Precondition: `tag <= InternTable.maxTag` (owners register at most that many kinds).
     @inline(__always)
     package mutating func intern(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int) throws(IDRError) -> (index: UInt32, inserted: Bool) {
-        let h = hasher.hash(p, n, tag: tag)
+        try intern(tag: tag, p, n, hash: hasher.hash(p, n, tag: tag))
+    }
+
+    /// ``intern(tag:_:_:)`` with the hash already computed by ``hasher`` (elsewhere, e.g. on a
+    /// parsing thread); a wrong hash would only make the entry unfindable, never merge two.
+    @inline(__always)
+    package mutating func intern(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int, hash h: UInt64) throws(IDRError) -> (index: UInt32, inserted: Bool) {
         let (found, slot) = probe(tag: tag, p, n, hash: h)
         if let found { return (found, false) }
         guard arena.count &+ n <= Int(UInt32.max), count < Int(UInt32.max) - 1 else {

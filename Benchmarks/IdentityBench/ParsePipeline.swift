@@ -1,0 +1,244 @@
+import Glibc
+import IdentityFiles
+import IdentityResolution
+
+/// `resolve --threads 2`: one thread reads, parses, normalizes and hashes rows into batches
+/// (``PreparedRows``) while the resolver's thread adds them in input order. Adding in input order
+/// makes the result identical to one thread's, byte for byte, whatever the timing.
+
+/// A batch of items in input order: each a prepared row or the error that made a row bad.
+final class ParsedBatch: @unchecked Sendable {
+    var rows = PreparedRows()
+    /// Per item: its line; the index of its prepared row, or -1 when `errors` holds why it is bad.
+    var lines: [Int] = []
+    var rowIndex: [Int] = []
+    var errors: [IDRError?] = []
+    /// An error that ends the input (I/O, or a malformed file the reader cannot resynchronize).
+    var fatal: IDRError?
+    /// Input bytes consumed when the batch was full (for the progress bar).
+    var bytesRead = 0
+    /// The input ended with this batch.
+    var last = false
+    /// JSON Lines: the field names outside the columns, on the last batch.
+    var ignored: [String] = []
+
+    func reset() {
+        rows.removeAll()
+        lines.removeAll(keepingCapacity: true)
+        rowIndex.removeAll(keepingCapacity: true)
+        errors.removeAll(keepingCapacity: true)
+        fatal = nil
+        last = false
+        ignored = []
+    }
+}
+
+/// Two batches circulating between the parsing thread and the consumer, under one mutex.
+final class BatchQueue: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let cond: UnsafeMutablePointer<pthread_cond_t>
+    private var full: [ParsedBatch] = []
+    private var free: [ParsedBatch]
+    private var cancelled = false
+
+    init(batches: Int) {
+        mutex = .allocate(capacity: 1)
+        cond = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(cond, nil)
+        free = (0..<batches).map { _ in ParsedBatch() }
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        cond.deallocate()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    /// A batch to fill, or nil once the consumer gave up.
+    func takeFree() -> ParsedBatch? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while free.isEmpty, !cancelled { pthread_cond_wait(cond, mutex) }
+        return cancelled ? nil : free.removeFirst()
+    }
+
+    func pushFull(_ b: ParsedBatch) {
+        locked { full.append(b) }
+        pthread_cond_broadcast(cond)
+    }
+
+    /// The next filled batch, in order (blocks).
+    func takeFull() -> ParsedBatch {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while full.isEmpty { pthread_cond_wait(cond, mutex) }
+        return full.removeFirst()
+    }
+
+    func giveBack(_ b: ParsedBatch) {
+        b.reset()
+        locked { free.append(b) }
+        pthread_cond_broadcast(cond)
+    }
+
+    /// Tells the parsing thread to stop at its next batch.
+    func cancel() {
+        locked { cancelled = true }
+        pthread_cond_broadcast(cond)
+    }
+}
+
+/// The parsing side: a CSV or JSON Lines reader and what to do with each row.
+struct RowProducer: ~Copyable, @unchecked Sendable {
+    /// One of the two readers (mutated in place: a reader copied out of an enum would copy its
+    /// buffers on every row).
+    var csv: CSVReader?
+    var jsonl: JSONLinesReader?
+    let isCSV: Bool
+    let file: InputFile
+    let layout: ColumnLayout
+    var preparer: RowPreparer
+    let batchRows: Int
+
+    /// Parses until the input ends, an error ends it, or the queue is cancelled.
+    mutating func run(_ queue: BatchQueue) {
+        let scratch = UnsafeMutablePointer<RawIdentifier>.allocate(capacity: max(layout.identifiers.count, 1))
+        defer { scratch.deallocate() }
+        while let batch = queue.takeFree() {
+            fill(batch, scratch)
+            let done = batch.last || batch.fatal != nil
+            queue.pushFull(batch)
+            if done { return }
+        }
+    }
+
+    private mutating func fill(_ batch: ParsedBatch, _ scratch: UnsafeMutablePointer<RawIdentifier>) {
+        while batch.lines.count < batchRows {
+            do throws(IDRError) {
+                guard try next() else {
+                    batch.last = true
+                    break
+                }
+            } catch {
+                if !isCSV, error.code == .io {
+                    // JSON Lines stops at an I/O error without counting a row (as on one thread).
+                    batch.fatal = error
+                    break
+                }
+                batch.lines.append(line())
+                batch.rowIndex.append(-1)
+                batch.errors.append(error)
+                do throws(IDRError) { try skipAfter(error) } catch {
+                    batch.fatal = error
+                    break
+                }
+                continue
+            }
+            let row = currentRow()
+            batch.lines.append(line())
+            guard row.count == layout.width else {
+                batch.rowIndex.append(-1)
+                batch.errors.append(IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)"))
+                continue
+            }
+            var n = 0
+            for (column, kind) in layout.identifiers {
+                let value = row[column]
+                if value.count > 0 {
+                    scratch[n] = RawIdentifier(kind: kind, value: value)
+                    n += 1
+                }
+            }
+            batch.rowIndex.append(batch.rows.count)
+            batch.errors.append(nil)
+            preparer.append(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
+                            identifiers: UnsafeBufferPointer(start: scratch, count: n), to: &batch.rows)
+        }
+        batch.bytesRead = bytesRead()
+        if batch.last || batch.fatal != nil { batch.ignored = ignoredNames() }
+    }
+
+    private mutating func next() throws(IDRError) -> Bool {
+        if isCSV { return try csv!.next() }
+        return try jsonl!.next()
+    }
+
+    /// After a bad row: CSV skips to the next line; JSON Lines is already there, but an I/O
+    /// error ends the input.
+    private mutating func skipAfter(_ error: IDRError) throws(IDRError) {
+        if isCSV {
+            try csv!.skipToNextLine()
+        } else if error.code == .io {
+            throw error
+        }
+    }
+
+    // Borrowing switches: the readers are noncopyable, and must not be consumed by a read.
+    private func currentRow() -> CSVRow {
+        switch csv {
+        case .some(let r): return r.currentRow
+        case .none:
+            switch jsonl {
+            case .some(let j): return j.currentRow
+            case .none: preconditionFailure("a producer has one reader")
+            }
+        }
+    }
+
+    private func line() -> Int {
+        switch csv {
+        case .some(let r): return r.rowLine
+        case .none:
+            switch jsonl {
+            case .some(let j): return j.rowLine
+            case .none: preconditionFailure("a producer has one reader")
+            }
+        }
+    }
+
+    private func ignoredNames() -> [String] {
+        switch jsonl {
+        case .some(let j): return j.ignoredNames
+        case .none: return []
+        }
+    }
+
+    private func bytesRead() -> Int {
+        switch csv {
+        case .some(let r): return r.bytesRead
+        case .none: return file.bytesRead
+        }
+    }
+}
+
+/// A pthread running a producer; ``join()`` waits for it.
+final class ProducerThread: @unchecked Sendable {
+    private var producer: RowProducer
+    private let queue: BatchQueue
+    private var thread = pthread_t()
+
+    init(_ producer: consuming RowProducer, _ queue: BatchQueue) {
+        self.producer = producer
+        self.queue = queue
+    }
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let me = Unmanaged<ProducerThread>.fromOpaque(raw!).takeRetainedValue()
+            me.producer.run(me.queue)
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed")
+    }
+
+    func join() { pthread_join(thread, nil) }
+}

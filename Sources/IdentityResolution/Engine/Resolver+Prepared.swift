@@ -1,0 +1,210 @@
+/// Rows whose identifier values were normalized, checked against the placeholder rules and
+/// hashed away from the resolver (a parsing thread does it with a ``RowPreparer``), to be added
+/// in order with ``Resolver/add(prepared:row:)``: the same effect as
+/// ``Resolver/add(recordKey:source:identifiers:)`` with the raw rows, in less of the resolver's
+/// time.
+package struct PreparedRows: Sendable {
+    /// Keys, sources and normalized values, back to back.
+    package private(set) var bytes: [UInt8] = []
+    private var keyStart: [Int] = []
+    private var keyCount: [Int] = []
+    private var keyHash: [UInt64] = []
+    /// Source offset and length per row (-1: no source given).
+    private var sourceStart: [Int] = []
+    private var sourceCount: [Int] = []
+    /// End of each row's values in the value arrays.
+    private var valueEnd: [Int] = []
+    /// Raw identifiers given, and their raw bytes, per row (what the checks of an add count).
+    private var given: [Int] = []
+    private var rawBytes: [Int] = []
+    private var kind: [UInt32] = []
+    private var valueStart: [Int] = []
+    private var valueHash: [UInt64] = []
+    /// Per value: 0 valid, 1 valid placeholder, 2 + reason invalid.
+    private var outcome: [UInt8] = []
+
+    /// An empty batch.
+    package init() {}
+
+    /// Rows held.
+    package var count: Int { keyStart.count }
+
+    /// Empties the batch, keeping its storage.
+    package mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        keyStart.removeAll(keepingCapacity: true)
+        keyCount.removeAll(keepingCapacity: true)
+        keyHash.removeAll(keepingCapacity: true)
+        sourceStart.removeAll(keepingCapacity: true)
+        sourceCount.removeAll(keepingCapacity: true)
+        valueEnd.removeAll(keepingCapacity: true)
+        given.removeAll(keepingCapacity: true)
+        rawBytes.removeAll(keepingCapacity: true)
+        kind.removeAll(keepingCapacity: true)
+        valueStart.removeAll(keepingCapacity: true)
+        valueHash.removeAll(keepingCapacity: true)
+        outcome.removeAll(keepingCapacity: true)
+    }
+
+    fileprivate mutating func beginRow(key: UnsafeRawBufferPointer, keyHash h: UInt64, source: UnsafeRawBufferPointer?,
+                                       given n: Int, rawBytes raw: Int) {
+        keyStart.append(bytes.count)
+        keyCount.append(key.count)
+        bytes.append(contentsOf: key)
+        keyHash.append(h)
+        if let source {
+            sourceStart.append(bytes.count)
+            sourceCount.append(source.count)
+            bytes.append(contentsOf: source)
+        } else {
+            sourceStart.append(-1)
+            sourceCount.append(0)
+        }
+        given.append(n)
+        rawBytes.append(raw)
+    }
+
+    fileprivate mutating func appendValue(kind k: UInt32, _ normalized: UnsafeRawBufferPointer, hash: UInt64, outcome o: UInt8) {
+        kind.append(k)
+        valueStart.append(bytes.count)
+        bytes.append(contentsOf: normalized)
+        valueHash.append(hash)
+        outcome.append(o)
+    }
+
+    fileprivate mutating func endRow() {
+        valueEnd.append(kind.count)
+    }
+
+    /// Where value `v`'s bytes end: the next value, row or the end of the bytes start there.
+    fileprivate func valueEnd(ofValue v: Int, row i: Int) -> Int {
+        if v + 1 < valueEnd[i] { return valueStart[v + 1] }
+        return i + 1 < count ? keyStart[i + 1] : bytes.count
+    }
+
+    fileprivate func rowBounds(_ i: Int) -> (key: Range<Int>, keyHash: UInt64, source: Range<Int>?, values: Range<Int>,
+                                              given: Int, rawBytes: Int) {
+        let values = (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i]
+        let source = sourceStart[i] >= 0 ? sourceStart[i]..<(sourceStart[i] + sourceCount[i]) : nil
+        return (keyStart[i]..<(keyStart[i] + keyCount[i]), keyHash[i], source, values, given[i], rawBytes[i])
+    }
+
+    fileprivate func value(_ v: Int, row i: Int) -> (kind: UInt32, range: Range<Int>, hash: UInt64, outcome: UInt8) {
+        (kind[v], valueStart[v]..<valueEnd(ofValue: v, row: i), valueHash[v], outcome[v])
+    }
+}
+
+/// Normalizes, checks and hashes rows for a ``Resolver`` on another thread: a copy of the
+/// resolver's rules, placeholder guard and hashers, so it shares nothing mutable with it.
+/// Make it after registering every kind the rows use.
+package struct RowPreparer: Sendable {
+    private let kinds: KindRegistry
+    private let normalizer: Normalizer
+    private var attributes: AttributeStore
+    private let recordHasher: KeyHasher
+    private let valueHasher: KeyHasher
+    private let maxValueLength: Int
+    private var scratch: [UInt8]
+    private var attributeScratch: [UInt8] = []
+
+    fileprivate init(_ r: Resolver) {
+        kinds = r.kinds
+        normalizer = r.normalizer
+        attributes = r.attributes
+        recordHasher = r.records.hasher
+        valueHasher = r.values.hasher
+        maxValueLength = r.configuration.limits.maxValueLength
+        scratch = [UInt8](repeating: 0, count: maxValueLength + Normalizer.outputSlack)
+    }
+
+    /// Appends one row to `rows`; never fails (every check that can refuse a row is made when
+    /// the resolver adds it).
+    package mutating func append(recordKey key: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer?,
+                                 identifiers: UnsafeBufferPointer<RawIdentifier>, to rows: inout PreparedRows) {
+        var raw = 0
+        for id in identifiers { raw &+= id.value.count }
+        rows.beginRow(key: key, keyHash: recordHasher.hash(key.baseAddress, key.count, tag: 0), source: source,
+                      given: identifiers.count, rawBytes: raw)
+        for id in identifiers {
+            let k = id.kind.rawValue
+            if id.kind.isAttribute {
+                let outcome: AttributeStore.Outcome = id.value.count > maxValueLength
+                    ? .invalid(.tooLong) : attributes.normalize(id.kind, id.value, into: &attributeScratch)
+                let code: UInt8
+                switch outcome {
+                case .valid: code = 0
+                case .placeholder: code = 1
+                case .invalid(let reason): code = 2 &+ reason.rawValue
+                }
+                attributeScratch.withUnsafeBytes { rows.appendValue(kind: k, code == 0 ? $0 : UnsafeRawBufferPointer(start: nil, count: 0), hash: 0, outcome: code) }
+                continue
+            }
+            // A kind the resolver does not know is refused when the row is added; carry nothing.
+            guard Int(k) < kinds.count, kinds[Int(k)].registered else {
+                rows.appendValue(kind: k, UnsafeRawBufferPointer(start: nil, count: 0), hash: 0, outcome: 2)
+                continue
+            }
+            let rule = kinds[Int(k)].rule
+            scratch.withUnsafeMutableBufferPointer { out in
+                switch normalizer.normalize(id.value, rule: rule, into: out.baseAddress!) {
+                case .invalid(let reason):
+                    rows.appendValue(kind: k, UnsafeRawBufferPointer(start: nil, count: 0), hash: 0, outcome: 2 &+ reason.rawValue)
+                case .valid(let n):
+                    let v = UnsafeRawBufferPointer(start: out.baseAddress!, count: n)
+                    let placeholder = kinds.placeholders.isPlaceholder(kind: k, rule: rule, v)
+                    rows.appendValue(kind: k, v, hash: valueHasher.hash(out.baseAddress!, n, tag: k), outcome: placeholder ? 1 : 0)
+                }
+            }
+        }
+        rows.endRow()
+    }
+}
+
+extension Resolver {
+    /// A preparer for rows of this resolver (see ``RowPreparer``).
+    package func preparer() -> RowPreparer { RowPreparer(self) }
+
+    /// Adds row `i` of `rows`, prepared by this resolver's ``preparer()`` after its last kind
+    /// registration: exactly what ``add(recordKey:source:identifiers:)`` does with the raw row.
+    ///
+    /// - Throws: as ``add(recordKey:source:identifiers:)``.
+    @discardableResult
+    package func add(prepared rows: PreparedRows, row i: Int) throws(IDRError) -> Int {
+        let row = rows.rowBounds(i)
+        let result: Result<Int, IDRError> = rows.bytes.withUnsafeBytes { bytes in
+            Result { () throws(IDRError) -> Int in
+                let key = UnsafeRawBufferPointer(rebasing: bytes[row.key])
+                let keyBase = try kinds.validate(recordKey: key, identifiers: UnsafeBufferPointer(start: nil, count: 0),
+                                                 limits: configuration.limits, attributes: true)
+                guard row.given <= configuration.limits.maxIdentifiersPerRecord else {
+                    throw IDRError(.limitExceeded, "\(row.given) identifiers exceed maxIdentifiersPerRecord \(configuration.limits.maxIdentifiersPerRecord)")
+                }
+                for v in row.values {
+                    let k = rows.value(v, row: i).kind
+                    guard IdentifierKind(rawValue: k).isAttribute || (Int(k) < kinds.count && kinds[Int(k)].registered) else {
+                        throw IDRError(.unknownKind, "identifier kind \(k) is not registered")
+                    }
+                }
+                let source = row.source.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+                let record = try admit(key: key, keyBase: keyBase, keyHash: row.keyHash, source: source, valueBytes: row.rawBytes)
+                counters.adds &+= 1
+                for v in row.values {
+                    let (k, range, hash, outcome) = rows.value(v, row: i)
+                    let kind = IdentifierKind(rawValue: k)
+                    let normalized = UnsafeRawBufferPointer(rebasing: bytes[range])
+                    if kind.isAttribute {
+                        let o: AttributeStore.Outcome = outcome == 0 ? .valid : outcome == 1 ? .placeholder
+                            : .invalid(InvalidReason(rawValue: outcome &- 2) ?? .empty)
+                        storeAttribute(record: Int(record), kind: kind, o, normalized)
+                    } else if outcome >= 2 {
+                        counters.invalid[Int(k)][Int(outcome - 2)] &+= 1
+                    } else {
+                        try storeIdentifier(record: record, kind: k, normalized, hash: hash, placeholder: outcome == 1)
+                    }
+                }
+                return Int(record)
+            }
+        }
+        return try result.get()
+    }
+}
