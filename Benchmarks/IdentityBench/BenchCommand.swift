@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rounds per size.")
     var rounds = 3
 
+    @Option(help: "Comma-separated --threads values to run resolve with; the outputs must be identical.")
+    var threads: String = "1,2"
+
     @Option(help: "Directory for the generated files (kept for reuse).")
     var dir = ".build/bench"
 
@@ -52,6 +55,10 @@ struct BenchCommand: ParsableCommand {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), rounds > 0 else {
             throw IDRError(.invalidArgument, "--records takes positive counts, --rounds a positive number")
         }
+        let threadCounts = threads.split(separator: ",").compactMap { Int(trimmed($0)) }
+        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ (1...64).contains($0) }) else {
+            throw IDRError(.invalidArgument, "--threads takes counts 1...64")
+        }
         let me = CommandLine.arguments[0]
         try shell("mkdir -p '\(dir)'")
         print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(physicalMemoryGiB()) GiB; rounds: \(rounds)")
@@ -63,26 +70,33 @@ struct BenchCommand: ParsableCommand {
             var st = stat()
             stat(data, &st)
             let megabytes = Double(st.st_size) / 1e6
-            var runs: [Stats] = []
-            for round in 0..<rounds {
-                let statsPath = "\(dir)/stats-\(n)-\(round).json"
-                try shell("'\(me)' resolve '\(data)' --out '\(dir)/out-\(n).csv' --stats '\(statsPath)' --quiet")
-                guard let bytes = try FileIO.read(statsPath),
-                      let stats = try? JSONDecoder().decode(Stats.self, from: Data(bytes)) else {
-                    throw IDRError(.corruptData, "cannot read \(statsPath)")
+            for t in threadCounts {
+                var runs: [Stats] = []
+                for round in 0..<rounds {
+                    let statsPath = "\(dir)/stats-\(n)-\(round).json"
+                    try shell("'\(me)' resolve '\(data)' --out '\(dir)/out-\(n)-t\(t).csv' --stats '\(statsPath)' --threads \(t) --quiet")
+                    guard let bytes = try FileIO.read(statsPath),
+                          let stats = try? JSONDecoder().decode(Stats.self, from: Data(bytes)) else {
+                        throw IDRError(.corruptData, "cannot read \(statsPath)")
+                    }
+                    runs.append(stats)
                 }
-                runs.append(stats)
+                print("\n\(grouped(n)) records, \(fixed(megabytes, 1)) MB (\(grouped(runs[0].entities)) entities), --threads \(t)")
+                print("stage    min s   median s   records/s     ns/record   MB/s")
+                for (name, pick) in [("ingest", \Stats.seconds.ingest), ("link", \Stats.seconds.link),
+                                     ("write", \Stats.seconds.write), ("total", \Stats.seconds.total)] {
+                    let times = runs.map { $0[keyPath: pick] }.sorted()
+                    let best = times[0], median = times[times.count / 2]
+                    print(pad(name, 8) + pad(fixed(best, 3), 8) + pad(fixed(median, 3), 11) + pad(grouped(Int(Double(n) / best)), 14)
+                        + pad(fixed(best * 1e9 / Double(n), 0), 12) + fixed(megabytes / best, 1))
+                }
+                print("peak RSS: \(grouped((runs.map(\.peak_rss_bytes).max() ?? 0) >> 20)) MiB")
+                if t != threadCounts[0] {
+                    let same = try FileIO.read("\(dir)/out-\(n)-t\(t).csv") == FileIO.read("\(dir)/out-\(n)-t\(threadCounts[0]).csv")
+                    print("output identical to --threads \(threadCounts[0]): \(same ? "yes" : "NO")")
+                    guard same else { throw IDRError(.corruptData, "--threads \(t) gave another output than --threads \(threadCounts[0])") }
+                }
             }
-            print("\n\(grouped(n)) records, \(fixed(megabytes, 1)) MB (\(grouped(runs[0].entities)) entities)")
-            print("stage    min s   median s   records/s     ns/record   MB/s")
-            for (name, pick) in [("ingest", \Stats.seconds.ingest), ("link", \Stats.seconds.link),
-                                 ("write", \Stats.seconds.write), ("total", \Stats.seconds.total)] {
-                let t = runs.map { $0[keyPath: pick] }.sorted()
-                let best = t[0], median = t[t.count / 2]
-                print(pad(name, 8) + pad(fixed(best, 3), 8) + pad(fixed(median, 3), 11) + pad(grouped(Int(Double(n) / best)), 14)
-                    + pad(fixed(best * 1e9 / Double(n), 0), 12) + fixed(megabytes / best, 1))
-            }
-            print("peak RSS: \(grouped((runs.map(\.peak_rss_bytes).max() ?? 0) >> 20)) MiB")
         }
     }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import IdentityFiles
 import IdentityResolution
@@ -60,8 +63,11 @@ struct ResolveCommand: ParsableCommand {
         valueName: "FILE"))
     var hashOnlySecretFile: String?
 
-    @Option(help: ArgumentHelp("Threads for ingest: 1 parses and adds on one thread; 2 parses, normalizes and hashes on a second thread while the first adds in input order. The output is identical either way.", valueName: "N"))
-    var threads: Int = 1
+    @Option(help: ArgumentHelp("Threads for ingest: 1 parses and adds on one thread; 2 (the default on a machine with 2 cores or more) parses, decompresses, normalizes and hashes on a second thread while the first adds in input order. The output is identical either way; more than 2 uses 2.", valueName: "N"))
+    var threads: Int = ResolveCommand.defaultThreads
+
+    /// Two threads when the machine has two cores.
+    static var defaultThreads: Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 2 : 1 }
 
     @Flag(help: "No summary on standard error.")
     var quiet = false
