@@ -83,6 +83,8 @@ struct BulkLoader {
     /// Rows per batch handed between the threads: big enough to amortize the hand-off, small
     /// enough to stay in cache.
     static let batchRows = 8192
+    /// How many rows ahead the slots are prefetched: enough to cover a DRAM access.
+    static let prefetchDistance = 8
 
     /// The resolver's side of `--threads 2`: adds the parsing thread's batches in input order,
     /// reporting bad rows in order, exactly as one thread would.
@@ -105,6 +107,7 @@ struct BulkLoader {
                     try skipped.record(line: batch.lines[i], batch.errors[i] ?? IDRError(.corruptData, "bad row"))
                     continue
                 }
+                resolver.prefetch(prepared: batch.rows, row: index + BulkLoader.prefetchDistance)
                 do throws(IDRError) {
                     rows.append(UInt32(try resolver.add(prepared: batch.rows, row: index)))
                 } catch {

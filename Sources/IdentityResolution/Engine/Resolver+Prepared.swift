@@ -160,7 +160,26 @@ package struct RowPreparer: Sendable {
     }
 }
 
+extension PreparedRows {
+    /// The hashes of row `i`'s key (first) and its valid values, for prefetching.
+    fileprivate func forEachHash(ofRow i: Int, _ body: (Bool, UInt64) -> Void) {
+        body(true, keyHash[i])
+        for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && !IdentifierKind(rawValue: kind[v]).isAttribute {
+            body(false, valueHash[v])
+        }
+    }
+}
+
 extension Resolver {
+    /// Hints the CPU to fetch the hash-table slots row `i` of `rows` will probe: a loader calls it
+    /// some rows ahead of ``add(prepared:row:)`` so that the memory latency overlaps other work.
+    package func prefetch(prepared rows: PreparedRows, row i: Int) {
+        guard i < rows.count else { return }
+        rows.forEachHash(ofRow: i) { isKey, h in
+            if isKey { records.prefetch(hash: h) } else { values.prefetch(hash: h) }
+        }
+    }
+
     /// A preparer for rows of this resolver (see ``RowPreparer``).
     package func preparer() -> RowPreparer { RowPreparer(self) }
 

@@ -1,3 +1,5 @@
+import CXXHash
+
 /// Interns tagged byte strings to dense `UInt32` indices, storing all bytes in one arena.
 ///
 /// Open addressing with linear probing. A slot holds the high 32 bits of the hash and the
@@ -86,6 +88,13 @@ package struct InternTable: Sendable {
         slots[slot] = (h >> 32) << 32 | UInt64(index &+ 1)
         if count * 4 > slots.count * 3 { rehash(to: slots.count * 2) }
         return (index, true)
+    }
+
+    /// Asks the CPU to fetch the slot that a lookup with hash `h` starts at (a hint; no effect
+    /// on the result).
+    @inline(__always)
+    package func prefetch(hash h: UInt64) {
+        slots.withUnsafeBufferPointer { s in idr_prefetch(s.baseAddress! + (Int(truncatingIfNeeded: h) & slotMask)) }
     }
 
     @inline(__always)
