@@ -101,24 +101,34 @@ struct BulkLoader {
         }
         while true {
             let batch = queue.takeFull()
-            for i in batch.lines.indices {
-                let index = batch.rowIndex[i]
-                guard index >= 0 else {
-                    try skipped.record(line: batch.lines[i], batch.errors[i] ?? IDRError(.corruptData, "bad row"))
-                    continue
-                }
-                resolver.prefetch(prepared: batch.rows, row: index + BulkLoader.prefetchDistance)
-                do throws(IDRError) {
-                    rows.append(UInt32(try resolver.add(prepared: batch.rows, row: index)))
-                } catch {
-                    try skipped.record(line: batch.lines[i], error)
-                }
-            }
+            try addBatch(batch, resolver: resolver, rows: &rows, skipped: &skipped)
             if self.progress { progress.update(bytes: batch.bytesRead, records: rows.count) }
             if let fatal = batch.fatal { throw fatal }
             let (last, ignored) = (batch.last, batch.ignored)
             queue.giveBack(batch)
             if last { return ignored }
+        }
+    }
+
+    /// Adds one batch's rows in order. The batch's arrays are copied out of the class once here
+    /// (reading `batch.rows` per row copied the struct, retaining its arrays, twice per row: 18%
+    /// of the time in retain/release at 10M), and the copies end with this call, before the
+    /// batch is reset and refilled.
+    private func addBatch(_ batch: ParsedBatch, resolver: Resolver, rows: inout [UInt32],
+                          skipped: inout SkippedRows) throws(IDRError) {
+        let prepared = batch.rows, lines = batch.lines, rowIndex = batch.rowIndex, errors = batch.errors
+        for i in lines.indices {
+            let index = rowIndex[i]
+            guard index >= 0 else {
+                try skipped.record(line: lines[i], errors[i] ?? IDRError(.corruptData, "bad row"))
+                continue
+            }
+            resolver.prefetch(prepared: prepared, row: index + BulkLoader.prefetchDistance)
+            do throws(IDRError) {
+                rows.append(UInt32(try resolver.add(prepared: prepared, row: index)))
+            } catch {
+                try skipped.record(line: lines[i], error)
+            }
         }
     }
 

@@ -121,6 +121,8 @@ struct RowProducer: ~Copyable, @unchecked Sendable {
     }
 
     private mutating func fill(_ batch: ParsedBatch, _ scratch: UnsafeMutablePointer<RawIdentifier>) {
+        // Counted here: reading `batch.rows.count` would copy the struct out of the class.
+        var prepared = 0
         while batch.lines.count < batchRows {
             do throws(IDRError) {
                 guard try next() else {
@@ -157,7 +159,8 @@ struct RowProducer: ~Copyable, @unchecked Sendable {
                     n += 1
                 }
             }
-            batch.rowIndex.append(batch.rows.count)
+            batch.rowIndex.append(prepared)
+            prepared += 1
             batch.errors.append(nil)
             preparer.append(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
                             identifiers: UnsafeBufferPointer(start: scratch, count: n), to: &batch.rows)

@@ -104,8 +104,17 @@ package struct RowPreparer: Sendable {
     private let recordHasher: KeyHasher
     private let valueHasher: KeyHasher
     private let maxValueLength: Int
-    private var scratch: [UInt8]
+    private let scratch: Scratch
     private var attributeScratch: [UInt8] = []
+
+    /// The normalizer's output buffer: a class so that the preparer's copies share it and no
+    /// closure is needed to reach it (a closure over a mutating `self` copied the whole
+    /// preparer, retaining its tables, for every value).
+    private final class Scratch: @unchecked Sendable {
+        let bytes: UnsafeMutablePointer<UInt8>
+        init(_ n: Int) { bytes = .allocate(capacity: n) }
+        deinit { bytes.deallocate() }
+    }
 
     fileprivate init(_ r: Resolver) {
         kinds = r.kinds
@@ -114,7 +123,7 @@ package struct RowPreparer: Sendable {
         recordHasher = r.records.hasher
         valueHasher = r.values.hasher
         maxValueLength = r.configuration.limits.maxValueLength
-        scratch = [UInt8](repeating: 0, count: maxValueLength + Normalizer.outputSlack)
+        scratch = Scratch(maxValueLength + Normalizer.outputSlack)
     }
 
     /// Appends one row to `rows`; never fails (every check that can refuse a row is made when
@@ -145,15 +154,14 @@ package struct RowPreparer: Sendable {
                 continue
             }
             let rule = kinds[Int(k)].rule
-            scratch.withUnsafeMutableBufferPointer { out in
-                switch normalizer.normalize(id.value, rule: rule, into: out.baseAddress!) {
-                case .invalid(let reason):
-                    rows.appendValue(kind: k, UnsafeRawBufferPointer(start: nil, count: 0), hash: 0, outcome: 2 &+ reason.rawValue)
-                case .valid(let n):
-                    let v = UnsafeRawBufferPointer(start: out.baseAddress!, count: n)
-                    let placeholder = kinds.placeholders.isPlaceholder(kind: k, rule: rule, v)
-                    rows.appendValue(kind: k, v, hash: valueHasher.hash(out.baseAddress!, n, tag: k), outcome: placeholder ? 1 : 0)
-                }
+            let out = scratch.bytes
+            switch normalizer.normalize(id.value, rule: rule, into: out) {
+            case .invalid(let reason):
+                rows.appendValue(kind: k, UnsafeRawBufferPointer(start: nil, count: 0), hash: 0, outcome: 2 &+ reason.rawValue)
+            case .valid(let n):
+                let v = UnsafeRawBufferPointer(start: out, count: n)
+                let placeholder = kinds.placeholders.isPlaceholder(kind: k, rule: rule, v)
+                rows.appendValue(kind: k, v, hash: valueHasher.hash(out, n, tag: k), outcome: placeholder ? 1 : 0)
             }
         }
         rows.endRow()
@@ -161,11 +169,11 @@ package struct RowPreparer: Sendable {
 }
 
 extension PreparedRows {
-    /// The hashes of row `i`'s key (first) and its valid values, for prefetching.
-    fileprivate func forEachHash(ofRow i: Int, _ body: (Bool, UInt64) -> Void) {
-        body(true, keyHash[i])
-        for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && !IdentifierKind(rawValue: kind[v]).isAttribute {
-            body(false, valueHash[v])
+    /// Hints the CPU to fetch the slots row `i` will probe in `records` and `values`.
+    fileprivate func prefetch(row i: Int, records: borrowing InternTable, values: borrowing InternTable) {
+        records.prefetch(hash: keyHash[i])
+        for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && (kind[v] < 6 || kind[v] > 11) {
+            values.prefetch(hash: valueHash[v])
         }
     }
 }
@@ -175,9 +183,7 @@ extension Resolver {
     /// some rows ahead of ``add(prepared:row:)`` so that the memory latency overlaps other work.
     package func prefetch(prepared rows: PreparedRows, row i: Int) {
         guard i < rows.count else { return }
-        rows.forEachHash(ofRow: i) { isKey, h in
-            if isKey { records.prefetch(hash: h) } else { values.prefetch(hash: h) }
-        }
+        rows.prefetch(row: i, records: records, values: values)
     }
 
     /// A preparer for rows of this resolver (see ``RowPreparer``).
