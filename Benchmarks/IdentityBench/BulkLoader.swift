@@ -148,14 +148,7 @@ struct BulkLoader {
             guard row.count == layout.width else {
                 throw IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)")
             }
-            var n = 0
-            for (column, kind) in layout.identifiers {
-                let value = row[column]
-                if value.count > 0 {
-                    scratch[n] = RawIdentifier(kind: kind, value: value)
-                    n += 1
-                }
-            }
+            let n = layout.identifiers(of: row, into: scratch)
             let record = try resolver.add(recordKey: row[layout.recordID], source: layout.source.map { row[$0] },
                                           identifiers: UnsafeBufferPointer(start: scratch, count: n))
             rows.append(UInt32(record))

@@ -151,14 +151,7 @@ struct RowProducer: ~Copyable, @unchecked Sendable {
                 batch.errors.append(IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)"))
                 continue
             }
-            var n = 0
-            for (column, kind) in layout.identifiers {
-                let value = row[column]
-                if value.count > 0 {
-                    scratch[n] = RawIdentifier(kind: kind, value: value)
-                    n += 1
-                }
-            }
+            let n = layout.identifiers(of: row, into: scratch)
             batch.rowIndex.append(prepared)
             prepared += 1
             batch.errors.append(nil)

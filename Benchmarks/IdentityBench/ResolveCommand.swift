@@ -135,6 +135,21 @@ struct ColumnLayout {
     var identifiers: [(column: Int, kind: IdentifierKind)] = []
     var ignored: [String] = []
 
+    /// Fills `scratch` (room for every mapped column) with the row's non-empty identifier and
+    /// attribute fields, in column order; returns how many.
+    @inline(__always)
+    func identifiers(of row: CSVRow, into scratch: UnsafeMutablePointer<RawIdentifier>) -> Int {
+        var n = 0
+        for (column, kind) in identifiers {
+            let value = row[column]
+            if value.count > 0 {
+                scratch[n] = RawIdentifier(kind: kind, value: value)
+                n += 1
+            }
+        }
+        return n
+    }
+
     init(header raw: [String], mappings: [String], resolver: Resolver) throws(IDRError) {
         let header = raw.map { name in
             String(name.unicodeScalars.filter { !$0.properties.isWhitespace }).lowercased()
