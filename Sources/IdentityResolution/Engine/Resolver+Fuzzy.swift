@@ -309,7 +309,7 @@ extension Resolver {
         guard n >= 2, count > 0 else { return [] }
         var order = (0..<n).map { r in (hash: records.withBytes(at: r) { XXH3.hash64($0, seed: 0x5A3F) }, record: UInt32(r)) }
         order.sort { a, b in a.hash != b.hash ? a.hash < b.hash : records.bytesLess(Int(a.record), Int(b.record)) }
-        var rng = SplitMix(state: 0x1D7_F5EED)
+        var rng = SplitMix(seed: 0x1D7_F5EED)
         var out = [UInt32](repeating: 0, count: count)
         for i in 0..<count {
             let x = rng.below(n)

@@ -101,11 +101,14 @@ struct FellegiSunter {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for drawing random pairs.
-struct SplitMix {
-    var state: UInt64
+/// A small deterministic generator (SplitMix64): random pairs for u, and the tests' seeded data.
+package struct SplitMix: RandomNumberGenerator, Sendable {
+    package var state: UInt64
 
-    mutating func next() -> UInt64 {
+    /// Starts from `seed`.
+    package init(seed: UInt64) { state = seed }
+
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -114,7 +117,7 @@ struct SplitMix {
     }
 
     /// Uniform in `0..<n` (n > 0), by multiply-shift.
-    mutating func below(_ n: Int) -> Int {
+    package mutating func below(_ n: Int) -> Int {
         Int(truncatingIfNeeded: (UInt64(n).multipliedFullWidth(by: next())).high)
     }
 }
