@@ -69,8 +69,7 @@ extension Engine {
         let r = Int(index)
         if inserted { appendRecordSlots() }
         if recordAlive[r] {
-            let current = recordOccurrences[r].map { occValue[Int($0)] }.sorted()
-            if current == valueSet { return currentEntity(ofRecord: r) }
+            if values(ofRecord: r) == valueSet { return currentEntity(ofRecord: r) }
             // Upsert: the record keeps its age; its old identifiers go, the new ones come.
             rewrite([(r, valueSet)])
         } else {
@@ -101,20 +100,15 @@ extension Engine {
         var added: UInt32? = nil
         for (r, newSet) in changes {
             seeds.append(UInt32(r))
-            for node in recordOccurrences[r] {
-                let v = occValue[Int(node)]
+            unlinkRecord(r) { v in
                 if dropped == nil, links(Int(v)), !newSet.contains(v) { dropped = v }
                 touched.append(v)
-                unlink(node)
             }
-            var nodes: [UInt32] = []
-            nodes.reserveCapacity(newSet.count)
             for v in newSet {
                 if added == nil, links(Int(v)), !touched.contains(v) { added = v }
-                nodes.append(linkOccurrence(record: UInt32(r), value: v))
                 touched.append(v)
             }
-            recordOccurrences[r] = nodes
+            linkRecord(r, values: newSet)
         }
         touched.sort()
         var becameGeneric: UInt32? = nil
@@ -210,10 +204,7 @@ extension Engine {
         recordCount += 1
         uf.reset(UInt32(r))
         recordSeq[r] = seq
-        var nodes: [UInt32] = []
-        nodes.reserveCapacity(valueSet.count)
-        for v in valueSet { nodes.append(linkOccurrence(record: UInt32(r), value: v)) }
-        recordOccurrences[r] = nodes
+        linkRecord(r, values: valueSet)
         // The generic rule is monotone under adds: only this record's values can flip, and only
         // from linking to generic.
         var flipped: [Int] = []
@@ -242,8 +233,7 @@ extension Engine {
         // Records that shared a linking value with r: every piece of r's old entity holds one.
         var seeds: [UInt32] = []
         var relinked: UInt32? = nil
-        let old = recordOccurrences[r]
-        for node in old {
+        forEachNode(ofRecord: r) { node in
             let v = Int(occValue[Int(node)])
             let wasLinking = links(v)
             unlink(node)
@@ -257,7 +247,7 @@ extension Engine {
                 forEachRecord(of: v) { seeds.append($0) }
             }
         }
-        recordOccurrences[r] = []
+        recordHead[r] = Engine.none
         recordAlive[r] = false
         recordCount -= 1
         recompute(seeds: seeds, detached: [UInt32(r)], via: relinked)
@@ -286,49 +276,9 @@ extension Engine {
     func appendRecordSlots() {
         recordAlive.append(false)
         recordSeq.append(0)
-        recordOccurrences.append([])
+        recordHead.append(Engine.none)
         uf.append()
         rootEntity.append(Engine.none)
         recordStamp.append(0)
-    }
-
-    /// Puts an occurrence node at the head of `v`'s record list.
-    func linkOccurrence(record r: UInt32, value v: UInt32) -> UInt32 {
-        let node: UInt32
-        if let free = freeOccurrences.popLast() {
-            node = free
-            occRecord[Int(node)] = r
-            occValue[Int(node)] = v
-        } else {
-            node = UInt32(occRecord.count)
-            occRecord.append(r); occValue.append(v); occNext.append(Engine.none); occPrev.append(Engine.none)
-        }
-        let head = valueHead[Int(v)]
-        occNext[Int(node)] = head
-        occPrev[Int(node)] = Engine.none
-        if head != Engine.none { occPrev[Int(head)] = node }
-        valueHead[Int(v)] = node
-        valueDegree[Int(v)] += 1
-        return node
-    }
-
-    private func unlink(_ node: UInt32) {
-        let v = Int(occValue[Int(node)])
-        let next = occNext[Int(node)], prev = occPrev[Int(node)]
-        if prev != Engine.none { occNext[Int(prev)] = next } else { valueHead[v] = next }
-        if next != Engine.none { occPrev[Int(next)] = prev }
-        valueDegree[v] -= 1
-        if valueDegree[v] == 0 { valueSlot[v] = Engine.none }
-        freeOccurrences.append(node)
-    }
-
-    /// Calls `body` with each record holding `v`.
-    @inline(__always)
-    func forEachRecord(of v: Int, _ body: (UInt32) -> Void) {
-        var o = valueHead[v]
-        while o != Engine.none {
-            body(occRecord[Int(o)])
-            o = occNext[Int(o)]
-        }
     }
 }

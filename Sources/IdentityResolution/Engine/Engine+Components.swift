@@ -25,9 +25,9 @@ extension Engine {
         while i < out.count {
             let x = Int(out[i])
             i += 1
-            for node in recordOccurrences[x] {
+            forEachNode(ofRecord: x) { node in
                 let v = Int(occValue[Int(node)])
-                guard links(v), valueStamp[v] != epoch else { continue }
+                guard links(v), valueStamp[v] != epoch else { return }
                 valueStamp[v] = epoch
                 linkingValues.append(UInt32(v))
                 forEachRecord(of: v) { y in
@@ -51,13 +51,13 @@ extension Engine {
             roots.append(own)
             bridges.append(Engine.none)
         }
-        for node in recordOccurrences[r] {
+        forEachNode(ofRecord: r) { node in
             let v = Int(occValue[Int(node)])
-            guard links(v) else { continue }
+            guard links(v) else { return }
             // A linking value's records are all in one entity: any other record names it.
             var o = valueHead[v]
             while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
-            guard o != Engine.none else { continue }
+            guard o != Engine.none else { return }
             let root = uf.find(occRecord[Int(o)])
             if root != own, !roots.contains(root) {
                 roots.append(root)
@@ -94,7 +94,7 @@ extension Engine {
     }
 
     private func setSlot(_ slot: UInt32, forLinkingValuesOf r: Int) {
-        for node in recordOccurrences[r] {
+        forEachNode(ofRecord: r) { node in
             let v = Int(occValue[Int(node)])
             if links(v) { valueSlot[v] = slot }
         }

@@ -45,7 +45,7 @@ extension Engine {
             holders.sort { records.bytesLess(Int($0), Int($1)) }
             erasing = (v, fp.text)
             // One step for all holders: the partition goes from before to after the erasure.
-            rewrite(holders.map { r in (Int(r), recordOccurrences[Int(r)].map { occValue[Int($0)] }.filter { $0 != v }.sorted()) })
+            rewrite(holders.map { r in (Int(r), values(ofRecord: Int(r)).filter { $0 != v }) })
             erasing = nil
             values.retire(Int(v))
             valueIsPlaceholder[Int(v)] = false

@@ -71,9 +71,9 @@ extension Engine {
         var seen: Set<UInt32> = []
         for key in members {
             guard let r = recordIndex(key) else { continue }
-            for node in recordOccurrences[r] {
+            forEachNode(ofRecord: r) { node in
                 let v = occValue[Int(node)]
-                guard links(Int(v)), seen.insert(v).inserted, valueDegree[Int(v)] > 1 else { continue }
+                guard self.links(Int(v)), seen.insert(v).inserted, valueDegree[Int(v)] > 1 else { return }
                 var holders: [String] = []
                 forEachRecord(of: Int(v)) { holders.append(records.string(at: Int($0))) }
                 byValue[v] = holders.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
@@ -107,8 +107,10 @@ extension Engine {
         search: while i < queue.count {
             let x = queue[i]
             i += 1
-            for node in recordOccurrences[Int(x)] {
+            var node = recordHead[Int(x)]
+            while node != Engine.none {
                 let v = occValue[Int(node)]
+                node = occSibling[Int(node)]
                 guard throughStopped || links(Int(v)), seenValues.insert(v).inserted else { continue }
                 var o = valueHead[Int(v)]
                 while o != Engine.none {

@@ -9,7 +9,7 @@ extension Engine {
         var seen: [UInt64] = []
         var o = valueHead[v]
         while o != Engine.none {
-            for other in recordOccurrences[Int(occRecord[Int(o)])] {
+            forEachNode(ofRecord: Int(occRecord[Int(o)])) { other in
                 let w = Int(occValue[Int(other)])
                 let kind = values.tag(w)
                 if w != v, !valueIsPlaceholder[w], kinds[Int(kind)].distinguishesCustomers {

@@ -34,9 +34,10 @@ extension Engine {
             for r in alive {
                 records.withBytes(at: r) { p.blob($0) }
                 p.u64(recordSeq[r])
-                p.u32(UInt32(recordOccurrences[r].count))
-                for node in recordOccurrences[r] {
-                    let v = Int(occValue[Int(node)])
+                let held = values(ofRecord: r)
+                p.u32(UInt32(held.count))
+                for v in held {
+                    let v = Int(v)
                     p.u32(values.tag(v))
                     p.u8(valueIsPlaceholder[v] ? 1 : 0)
                     values.withBytes(at: v) { p.blob($0) }
@@ -376,7 +377,7 @@ extension Engine {
         recordCount += 1
         valueSet.sort()
         valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
-        recordOccurrences[r] = valueSet.map { linkOccurrence(record: UInt32(r), value: $0) }
+        linkRecord(r, values: valueSet)
         return r
     }
 }

@@ -41,12 +41,15 @@ public final class Engine {
     @exclusivity(unchecked) package var occValue: [UInt32] = []
     @exclusivity(unchecked) package var occNext: [UInt32] = []
     @exclusivity(unchecked) package var occPrev: [UInt32] = []
+    /// The next node of the same record (ascending value order), or `none`.
+    @exclusivity(unchecked) package var occSibling: [UInt32] = []
     @exclusivity(unchecked) package var freeOccurrences: [UInt32] = []
 
     /// Per record: alive, age (add sequence of its current life) and its occurrence nodes.
     @exclusivity(unchecked) package var recordAlive: [Bool] = []
     @exclusivity(unchecked) package var recordSeq: [UInt64] = []
-    @exclusivity(unchecked) package var recordOccurrences: [[UInt32]] = []
+    /// First occurrence node of each record's chain (``forEachNode(ofRecord:_:)``), or `none`.
+    @exclusivity(unchecked) package var recordHead: [UInt32] = []
 
     /// The partition; `rootEntity[root]` is the entity slot of a set.
     @exclusivity(unchecked) package var uf = UnionFind(count: 0)
@@ -242,9 +245,9 @@ public final class Engine {
         while i < queue.count {
             let x = Int(queue[i])
             i += 1
-            for node in recordOccurrences[x] {
+            forEachNode(ofRecord: x) { node in
                 let v = occValue[Int(node)]
-                guard links(Int(v)), seenValues.insert(v).inserted else { continue }
+                guard links(Int(v)), seenValues.insert(v).inserted else { return }
                 forEachRecord(of: Int(v)) { y in
                     if seenRecords.insert(y).inserted { queue.append(y) }
                 }
@@ -262,13 +265,14 @@ public final class Engine {
         values.reserve(entries: identifiers, bytes: identifiers * 16)
         recordSeq.reserveCapacity(recordSeq.count + n)
         recordAlive.reserveCapacity(recordAlive.count + n)
-        recordOccurrences.reserveCapacity(recordOccurrences.count + n)
+        recordHead.reserveCapacity(recordHead.count + n)
         rootEntity.reserveCapacity(rootEntity.count + n)
         recordStamp.reserveCapacity(recordStamp.count + n)
         occRecord.reserveCapacity(occRecord.count + identifiers)
         occValue.reserveCapacity(occValue.count + identifiers)
         occNext.reserveCapacity(occNext.count + identifiers)
         occPrev.reserveCapacity(occPrev.count + identifiers)
+        occSibling.reserveCapacity(occSibling.count + identifiers)
         valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers)
         valueGeneric.reserveCapacity(valueGeneric.count + identifiers)
         valueDegree.reserveCapacity(valueDegree.count + identifiers)
@@ -281,8 +285,8 @@ public final class Engine {
     /// (in hash-only mode, their fingerprints).
     public func identifiers(ofKey key: String) -> [Identifier]? {
         guard let r = recordIndex(key), recordAlive[r] else { return nil }
-        return recordOccurrences[r].map { node in
-            let v = Int(occValue[Int(node)])
+        return values(ofRecord: r).map { v in
+            let v = Int(v)
             return Identifier(IdentifierKind(rawValue: values.tag(v)), valueText(v))
         }
     }
