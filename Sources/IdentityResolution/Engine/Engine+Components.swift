@@ -201,7 +201,7 @@ extension Engine {
         entityCreated.append(sequence)
         entityAlive.append(true)
         entityAnchor.append(UInt32(r))
-        slotOfID[id] = slot
+        slotOfID.insert(id, slot: slot)
         liveEntities += 1
         return slot
     }
@@ -209,9 +209,11 @@ extension Engine {
     /// Retires `slot`, redirecting its ID to `survivor`'s.
     func absorb(_ slot: UInt32, into survivor: UInt32) {
         guard entityAlive[Int(slot)] else { return }
+        // Slots are numbered in creation order and the survivor is the oldest entity: forwards
+        // point backwards, so no chain can loop (snapshot loading relies on it).
+        assert(survivor < slot)
         entityAlive[Int(slot)] = false
         slotForward[Int(slot)] = survivor
-        redirects[entityID[Int(slot)]] = entityID[Int(survivor)]
         liveEntities -= 1
     }
 }

@@ -314,7 +314,7 @@ extension Engine {
                 throw er.corrupt("a bad entity slot")
             }
             guard (alive == 1) == (forward == Engine.none) || alive == 0 else { throw er.corrupt("a live slot forwards") }
-            slotOfID[id] = UInt32(entityID.count)
+            slotOfID.insert(id, slot: UInt32(entityID.count))
             entityID.append(id)
             entityCreated.append(created)
             entityAlive.append(alive == 1)
@@ -322,9 +322,9 @@ extension Engine {
             entityAnchor.append(Engine.none)
             maxSeq = max(maxSeq, created)
         }
+        // A merge's survivor is the older entity, so forwards point to lower slots: no cycles.
         for s in 0..<slots where slotForward[s] != Engine.none {
-            guard slotForward[s] != UInt32(s) else { throw er.corrupt("a slot forwards to itself") }
-            redirects[entityID[s]] = entityID[Int(slotForward[s])]
+            guard slotForward[s] < UInt32(s) else { throw er.corrupt("a slot forwards to a newer one") }
         }
         guard sequence >= maxSeq else { throw er.corrupt("the sequence is behind the records") }
         for r in order {
@@ -343,16 +343,6 @@ extension Engine {
         for s in 0..<slots where entityAlive[s] {
             guard entityAnchor[s] != Engine.none else { throw er.corrupt("a live entity without records") }
             liveEntities += 1
-        }
-        // Forward chains must end at a live slot (no cycles).
-        for s in 0..<slots where slotForward[s] != Engine.none {
-            var x = s
-            var hops = 0
-            while slotForward[x] != Engine.none {
-                x = Int(slotForward[x])
-                hops += 1
-                guard hops <= slots else { throw er.corrupt("a cycle of entity forwards") }
-            }
         }
         for v in 0..<values.count where links(v) && valueHead[v] != Engine.none {
             valueSlot[v] = rootEntity[Int(uf.find(occRecord[Int(valueHead[v])]))]

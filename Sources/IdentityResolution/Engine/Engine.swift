@@ -68,10 +68,9 @@ public final class Engine {
     @exclusivity(unchecked) package var entityAlive: [Bool] = []
     /// A record of each live entity (to enumerate members).
     @exclusivity(unchecked) package var entityAnchor: [UInt32] = []
-    /// Every ID ever issued → its slot.
-    @exclusivity(unchecked) package var slotOfID: [UInt64: UInt32] = [:]
-    /// Absorbed ID → the ID that absorbed it.
-    @exclusivity(unchecked) package var redirects: [UInt64: UInt64] = [:]
+    /// Every ID ever issued → its slot. An absorbed ID redirects through its slot's forward
+    /// (always to an older slot: the survivor of a merge is the entity created first).
+    @exclusivity(unchecked) package var slotOfID = IDTable()
     @exclusivity(unchecked) package var liveEntities = 0
     /// Identifier values dropped as invalid by adds, values now generic, placeholder values.
     @exclusivity(unchecked) package var invalidValueCount = 0
@@ -224,14 +223,10 @@ public final class Engine {
     /// The current ID of an entity ID issued earlier: itself while it is live, the ID that
     /// absorbed it after a merge, or `nil` if its records were all removed.
     public func resolve(_ id: UInt64) -> UInt64? {
-        var id = id
-        var hops = 0
-        while let next = redirects[id], hops <= slotOfID.count {
-            id = next
-            hops += 1
-        }
-        guard let slot = slotOfID[id], entityAlive[Int(slot)] else { return nil }
-        return id
+        guard var slot = slotOfID[id] else { return nil }
+        while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
+        guard entityAlive[Int(slot)] else { return nil }
+        return entityID[Int(slot)]
     }
 
     /// The record keys of an entity (after ``resolve(_:)``), sorted bytewise; empty if unknown.

@@ -167,7 +167,7 @@ struct ModelBasedTests {
         for key in keys where e.entityID(ofKey: key) != m.entityID(of: key) {
             return "entity of \(key): \(String(describing: e.entityID(ofKey: key))) vs \(String(describing: m.entityID(of: key)))"
         }
-        if Set(e.slotOfID.keys) != m.issued { return "issued IDs differ" }
+        if Set(e.slotOfID.ids) != m.issued { return "issued IDs differ" }
         for id in m.issued {
             if e.resolve(id) != m.resolve(id) { return "resolve(\(id))" }
         }

@@ -85,7 +85,7 @@ struct PersistenceTests {
             #expect(try loaded.lookup(.email, "e\(i)@x.com") == original.lookup(.email, "e\(i)@x.com"))
         }
         // Every ID ever issued redirects the same way.
-        for id in original.slotOfID.keys { #expect(loaded.resolve(id) == original.resolve(id)) }
+        for id in original.slotOfID.ids { #expect(loaded.resolve(id) == original.resolve(id)) }
         // And the two go on identically.
         let crm = try #require(loaded.kind(named: "crm_id"))
         try apply(ops: 150, seed: seed + 100, to: original, crm: crm)
