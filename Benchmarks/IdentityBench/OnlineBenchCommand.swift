@@ -32,11 +32,19 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
     var writeBatch = 1
 
+    @Option(help: "Only time loading this existing snapshot (the input CSV is not read): rounds, min and median.")
+    var loadOnly: String?
+
+    @Option(help: "Rounds for --load-only.")
+    var rounds = 3
+
     private static let benchSecret = Array("idr-bench online hash-only secret".utf8)
 
     func run() throws {
         try refuseDebugBuild("online")
-        try reportingErrors("online") { try bench() }
+        try reportingErrors("online") {
+            if let loadOnly { try timeLoads(loadOnly) } else { try bench() }
+        }
     }
 
     private func bench() throws(IDRError) {
@@ -90,6 +98,26 @@ struct OnlineBenchCommand: ParsableCommand {
         guard loaded.entityCount == engine.entityCount else { throw IDRError(.corruptData, "loaded engine differs") }
         if sink == 42 { print("") }
         if readers > 0 { try concurrentPhase(data, configuration: configuration) }
+        print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
+    }
+
+    /// Loads the snapshot at `path` `rounds` times and reports the min and median.
+    private func timeLoads(_ path: String) throws(IDRError) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IDRError(.io, "cannot stat \(path)") }
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        var records = 0
+        for _ in 0..<max(rounds, 1) {
+            let t0 = clock.now
+            let engine = try Engine.load(from: path, secret: hashOnly ? Self.benchSecret : nil)
+            times.append(seconds(clock.now - t0))
+            records = engine.recordCount
+        }
+        times.sort()
+        let size = Double(st.st_size)
+        print("load of \(grouped(records)) records, \(grouped(Int(size))) bytes (\(fixed(size / Double(max(records, 1)), 1)) bytes/record): "
+            + "min \(fixed(times[0], 3)) s (\(fixed(size / times[0] / 1e6, 1)) MB/s), median \(fixed(times[times.count / 2], 3)) s over \(times.count) rounds")
         print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
     }
 

@@ -19,7 +19,7 @@
 extension Engine {
     static let snapshotMagic: [UInt8] = Array("IDRSNAP\0".utf8)
     static let snapshotEnd: [UInt8] = Array("IDREND\0\0".utf8)
-    static let snapshotVersion: UInt32 = 2
+    static let snapshotVersion: UInt32 = 3
 
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
@@ -28,34 +28,7 @@ extension Engine {
         w.u32(Engine.snapshotVersion)
         w.u64(generation)
         section(&w, tag: 1) { configurationPayload(&$0) }
-        let alive = (0..<records.count).filter { recordAlive[$0] }
-        section(&w, tag: 2) { p in
-            p.u64(UInt64(alive.count))
-            for r in alive {
-                records.withBytes(at: r) { p.blob($0) }
-                p.u64(recordSeq[r])
-                let held = values(ofRecord: r)
-                p.u32(UInt32(held.count))
-                for v in held {
-                    let v = Int(v)
-                    p.u32(values.tag(v))
-                    p.u8(valueIsPlaceholder[v] ? 1 : 0)
-                    values.withBytes(at: v) { p.blob($0) }
-                }
-            }
-        }
-        section(&w, tag: 3) { p in
-            p.u64(sequence)
-            p.u64(UInt64(invalidValueCount))
-            p.u64(UInt64(entityID.count))
-            for s in entityID.indices {
-                p.u64(entityID[s])
-                p.u64(entityCreated[s])
-                p.u8(entityAlive[s] ? 1 : 0)
-                p.u32(slotForward[s])
-            }
-            for r in alive { p.u32(rootEntity[Int(uf.root(of: UInt32(r)))]) }
-        }
+        writeTables(&w) { w, tag, body in section(&w, tag: tag, body) }
         section(&w, tag: 4) { p in
             p.u64(UInt64(erasedValueCount))
             p.u64(UInt64(tombstones.count))
@@ -183,14 +156,7 @@ extension Engine {
 
     /// Parses and checks snapshot bytes; returns the engine and the snapshot's generation.
     /// `secret` must be the hash-only secret of a state saved in that mode, and nil otherwise.
-    static func fromSnapshot(_ bytes: [UInt8], name: String, secret: [UInt8]?) throws(IDRError) -> (Engine, UInt64) {
-        let result: Result<(Engine, UInt64), IDRError> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(IDRError) -> (Engine, UInt64) in try parseSnapshot(buffer, name: name, secret: secret) }
-        }
-        return try result.get()
-    }
-
-    private static func parseSnapshot(_ buffer: UnsafeRawBufferPointer, name: String, secret: [UInt8]?) throws(IDRError) -> (Engine, UInt64) {
+    static func parseSnapshot(_ buffer: UnsafeRawBufferPointer, name: String, secret: [UInt8]?) throws(IDRError) -> (Engine, UInt64) {
         var r = ByteReader(buffer, what: name)
         guard buffer.count >= 36, Array(try r.raw(8)) == snapshotMagic else {
             throw IDRError(.corruptData, "\(name) is not an idr snapshot (bad magic)")
@@ -214,13 +180,14 @@ extension Engine {
             let start = r.offset
             let payload = try r.raw(Int(length))
             guard XXH3.hash64(payload) == hash else { throw r.corrupt("section \(tag) checksum mismatch") }
-            guard (1...(version >= 2 ? 4 : 3)).contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
+            let known: [UInt32] = version >= 3 ? [1, 3, 4, 5, 6] : version == 2 ? [1, 2, 3, 4] : [1, 2, 3]
+            guard known.contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
             sections[tag] = start..<(start + Int(length))
         }
-        guard let configRange = sections[1], let recordsRange = sections[2], let entitiesRange = sections[3] else {
+        guard sections.count == (version >= 3 ? 5 : version == 2 ? 4 : 3), let configRange = sections[1],
+              let entitiesRange = sections[3] else {
             throw IDRError(.corruptData, "\(name) lacks a section")
         }
-        guard version < 2 || sections[4] != nil else { throw IDRError(.corruptData, "\(name) lacks a section") }
         var cr = ByteReader(buffer, range: configRange, what: "\(name) configuration")
         var (configuration, verifier) = try readConfiguration(&cr, version: version)
         if verifier != 0 {
@@ -240,9 +207,15 @@ extension Engine {
         } catch {
             throw IDRError(.corruptData, "\(name): stored configuration is invalid: \(error.message)")
         }
-        var rr = ByteReader(buffer, range: recordsRange, what: "\(name) records")
         var er = ByteReader(buffer, range: entitiesRange, what: "\(name) entities")
-        try engine.restore(records: &rr, entities: &er, version: version)
+        if version >= 3 {
+            var rr = ByteReader(buffer, range: sections[5]!, what: "\(name) records")
+            var vr = ByteReader(buffer, range: sections[6]!, what: "\(name) values")
+            try engine.restoreTables(records: &rr, values: &vr, entities: &er)
+        } else {
+            var rr = ByteReader(buffer, range: sections[2]!, what: "\(name) records")
+            try engine.restoreLegacy(records: &rr, entities: &er, version: version)
+        }
         if let erasure = sections[4] {
             var xr = ByteReader(buffer, range: erasure, what: "\(name) erasure")
             engine.erasedValueCount = Int(clamping: try xr.u64())
@@ -257,117 +230,5 @@ extension Engine {
             guard xr.remaining == 0 else { throw xr.corrupt("trailing bytes") }
         }
         return (engine, generation)
-    }
-
-    /// Rebuilds records, statuses and links from the snapshot, then installs and checks the
-    /// stored entities.
-    private func restore(records rr: inout ByteReader, entities er: inout ByteReader, version: UInt32) throws(IDRError) {
-        let count = try rr.count(minimumSize: 16)
-        guard count <= configuration.limits.maxRecords else { throw rr.corrupt("more records than max_records") }
-        var order: [UInt32] = []
-        order.reserveCapacity(count)
-        // About 1.5 identifiers per record in customer data; the bytes left bound it anyway.
-        reserveCapacity(records: count, identifiers: min(count * 2, rr.remaining / 8))
-        var maxSeq: UInt64 = 0
-        for _ in 0..<count {
-            let key = try rr.blob(limit: configuration.limits.maxRecordKeyLength)
-            let seq = try rr.u64()
-            let n = Int(try rr.u32())
-            guard n <= configuration.limits.maxIdentifiersPerRecord else { throw rr.corrupt("too many identifiers") }
-            pending.reset()
-            for _ in 0..<n {
-                let kind = try rr.u32()
-                let placeholder = version >= 2 ? try rr.u8() : 0
-                let value = try rr.blob(limit: maxStoredValueLength)
-                guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
-                    throw rr.corrupt("an unknown kind")
-                }
-                guard isNormal(value, kind: kind) else {
-                    throw IDRError(.corruptData, "snapshot holds a value that is not in normal form")
-                }
-                pending.append(kind: kind, placeholder: placeholder == 1, value)
-            }
-            let r = try insertWithoutLinking(key: key, seq: seq)
-            guard r == order.count else { throw rr.corrupt("a record key appears twice") }
-            order.append(UInt32(r))
-            maxSeq = max(maxSeq, seq)
-        }
-        guard rr.remaining == 0 else { throw rr.corrupt("trailing bytes") }
-        // Statuses and links, as any sequence of adds would have left them.
-        for v in 0..<values.count where links(v) && isGenericNow(v) {
-            valueGeneric[v] = true
-            genericValueCount += 1
-        }
-        for v in 0..<values.count where links(v) {
-            var first = Engine.none
-            forEachRecord(of: v) { r in
-                if first == Engine.none { first = r } else { uf.union(first, r) }
-            }
-        }
-        // Entities.
-        sequence = try er.u64()
-        invalidValueCount = Int(clamping: try er.u64())
-        let slots = try er.count(minimumSize: 21)
-        for _ in 0..<slots {
-            let id = try er.u64(), created = try er.u64(), alive = try er.u8(), forward = try er.u32()
-            guard id != 0, slotOfID[id] == nil, alive <= 1, forward == Engine.none || Int(forward) < slots else {
-                throw er.corrupt("a bad entity slot")
-            }
-            guard (alive == 1) == (forward == Engine.none) || alive == 0 else { throw er.corrupt("a live slot forwards") }
-            slotOfID.insert(id, slot: UInt32(entityID.count))
-            entityID.append(id)
-            entityCreated.append(created)
-            entityAlive.append(alive == 1)
-            slotForward.append(forward)
-            entityAnchor.append(Engine.none)
-            maxSeq = max(maxSeq, created)
-        }
-        // A merge's survivor is the older entity, so forwards point to lower slots: no cycles.
-        for s in 0..<slots where slotForward[s] != Engine.none {
-            guard slotForward[s] < UInt32(s) else { throw er.corrupt("a slot forwards to a newer one") }
-        }
-        guard sequence >= maxSeq else { throw er.corrupt("the sequence is behind the records") }
-        for r in order {
-            let slot = try er.u32()
-            guard Int(slot) < slots, entityAlive[Int(slot)] else { throw er.corrupt("a record in a dead or unknown entity") }
-            let root = Int(uf.find(r))
-            if rootEntity[root] == Engine.none {
-                guard entityAnchor[Int(slot)] == Engine.none else { throw er.corrupt("two entities share a slot") }
-                rootEntity[root] = slot
-                entityAnchor[Int(slot)] = UInt32(root)
-            } else if rootEntity[root] != slot {
-                throw er.corrupt("one entity's records name different slots")
-            }
-        }
-        guard er.remaining == 0 else { throw er.corrupt("trailing bytes") }
-        for s in 0..<slots where entityAlive[s] {
-            guard entityAnchor[s] != Engine.none else { throw er.corrupt("a live entity without records") }
-            liveEntities += 1
-        }
-        for v in 0..<values.count where links(v) && valueHead[v] != Engine.none {
-            valueSlot[v] = rootEntity[Int(uf.find(occRecord[Int(valueHead[v])]))]
-        }
-    }
-
-    /// Interns a record and the values in ``pending`` and links occurrences, without touching
-    /// entities. Returns -1 if the key is already there.
-    private func insertWithoutLinking(key: UnsafeRawBufferPointer, seq: UInt64) throws(IDRError) -> Int {
-        let keyBase = try kinds.validate(recordKey: key, identifiers: UnsafeBufferPointer(start: nil, count: 0), limits: configuration.limits)
-        var valueSet: [UInt32] = []
-        for i in 0..<pending.count {
-            let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder))
-        }
-        let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
-        guard inserted else { return -1 }
-        appendRecordSlots()
-        let r = Int(index)
-        recordAlive[r] = true
-        recordSeq[r] = seq
-        recordCount += 1
-        valueSet.sort()
-        valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
-        linkRecord(r, values: valueSet)
-        return r
     }
 }

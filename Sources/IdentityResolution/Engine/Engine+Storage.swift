@@ -80,8 +80,10 @@ extension Engine {
                             sync: LogSync = .process) throws(IDRError) -> Engine {
         let engine: Engine
         var generation: UInt64 = 0
-        if let bytes = try FileIO.read(path) {
-            (engine, generation) = try fromSnapshot(bytes, name: path, secret: configuration.hashOnlySecret)
+        if let loaded = try FileIO.withMapped(path, { (bytes) throws(IDRError) in
+            try parseSnapshot(bytes, name: path, secret: configuration.hashOnlySecret)
+        }) {
+            (engine, generation) = loaded
         } else {
             engine = try Engine(configuration: configuration)
         }
@@ -126,8 +128,10 @@ extension Engine {
     /// - Throws: `io`; `corruptData` for a truncated, corrupted or foreign file;
     ///   `invalidArgument` for a missing, wrong or unexpected secret.
     public static func load(from path: String, secret: [UInt8]? = nil) throws(IDRError) -> Engine {
-        guard let bytes = try FileIO.read(path) else { throw IDRError(.io, "cannot open \(path): no such file") }
-        return try fromSnapshot(bytes, name: path, secret: secret).0
+        guard let loaded = try FileIO.withMapped(path, { (bytes) throws(IDRError) in
+            try parseSnapshot(bytes, name: path, secret: secret)
+        }) else { throw IDRError(.io, "cannot open \(path): no such file") }
+        return loaded.0
     }
 
     // MARK: Log entries

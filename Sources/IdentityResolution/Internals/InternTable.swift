@@ -13,8 +13,9 @@ package struct InternTable: Sendable {
     /// are `start(i) ..< start(i + 1)`. Packing both in one word means a probe touches the slot,
     /// this word (and its neighbour, usually the same cache line) and the arena: one cache miss
     /// fewer than separate `starts` and `tags` arrays, at the same 8 bytes per entry.
-    private var entries: [UInt64] = [0]
-    private var slots: [UInt64]
+    package private(set) var entries: [UInt64] = [0]
+    /// Hash slots: the hash's high 32 bits and entry index + 1 (0: empty).
+    package private(set) var slots: [UInt64]
     private var slotMask: Int
     package let hasher: KeyHasher
 
@@ -25,6 +26,24 @@ package struct InternTable: Sendable {
         while n * 3 < capacity * 4 { n <<= 1 }
         slots = Array(repeating: 0, count: n)
         slotMask = n - 1
+    }
+
+    /// A table from its parts, as ``InternTable+Snapshot`` checked them. An empty `slots`
+    /// rebuilds the hash slots from the entries.
+    package init(arena: [UInt8], entries: [UInt64], slots: [UInt64], hasher: KeyHasher) {
+        self.hasher = hasher
+        self.arena = arena
+        self.entries = entries
+        if slots.isEmpty {
+            var n = 16
+            while n * 3 < (entries.count - 1) * 4 { n <<= 1 }
+            self.slots = []
+            slotMask = 0
+            rehash(to: n)
+        } else {
+            self.slots = slots
+            slotMask = slots.count - 1
+        }
     }
 
     /// Number of entries.
@@ -125,7 +144,7 @@ package struct InternTable: Sendable {
     }
 
     private mutating func rehash(to n: Int) {
-        var fresh = [UInt64](repeating: 0, count: n)
+        var fresh = [UInt64](hugeRepeating: 0, count: n)
         let mask = n - 1
         arena.withUnsafeBytes { a in
             for i in 0..<count {

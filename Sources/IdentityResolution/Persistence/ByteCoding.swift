@@ -104,3 +104,36 @@ package struct ByteReader {
         return Int(n)
     }
 }
+
+// MARK: Flat arrays
+//
+// Snapshots store the engine's arrays as they are in memory (little-endian): a load copies
+// them back instead of rebuilding them record by record.
+
+extension ByteWriter {
+    /// A u64 element count, then the elements, little-endian.
+    package mutating func array<T: FixedWidthInteger>(_ a: [T]) {
+        u64(UInt64(a.count))
+        #if _endian(little)
+        a.withUnsafeBytes { raw($0) }
+        #else
+        for x in a { withUnsafeBytes(of: x.littleEndian) { raw($0) } }
+        #endif
+    }
+}
+
+extension ByteReader {
+    /// What ``ByteWriter/array(_:)`` wrote; `count`, when given, is the element count required.
+    /// The count is checked against the bytes left before anything is allocated.
+    package mutating func array<T: FixedWidthInteger & BitwiseCopyable>(of _: T.Type, count required: Int? = nil) throws(IDRError) -> [T] {
+        let n = try count(minimumSize: MemoryLayout<T>.size)
+        if let required, n != required { throw corrupt("an array of \(n) elements where \(required) are expected") }
+        let bytes = try raw(n * MemoryLayout<T>.size)
+        return [T](hugeCount: n) { out in
+            if n > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes) }
+            #if !_endian(little)
+            for i in 0..<n { out[i] = T(littleEndian: out[i]) }
+            #endif
+        }
+    }
+}

@@ -31,6 +31,26 @@ package enum FileIO {
         }
     }
 
+    /// Calls `body` with the whole file mapped read-only (pages read ahead), or returns nil if
+    /// the file does not exist. Snapshots load this way: no copy of the file into the heap.
+    package static func withMapped<R>(_ path: String, _ body: (UnsafeRawBufferPointer) throws(IDRError) -> R) throws(IDRError) -> R? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw error("cannot open", path)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw error("cannot stat", path) }
+        let size = Int(st.st_size)
+        guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
+            throw error("cannot map", path)
+        }
+        defer { munmap(base, size) }
+        return try body(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
     /// Writes all of `bytes` to `fd`.
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(IDRError) {
         var done = 0

@@ -11,6 +11,13 @@ package struct UnionFind: Sendable {
         size = Array(repeating: 1, count: count)
     }
 
+    /// Sets given by their arrays (a snapshot's): `parent` must be a forest whose roots point to
+    /// themselves, `size` each root's set size.
+    package init(parent: [UInt32], size: [UInt32]) {
+        self.parent = parent
+        self.size = size
+    }
+
     /// Number of elements.
     package var count: Int { parent.count }
 
