@@ -112,6 +112,7 @@ struct OnlineBenchCommand: ParsableCommand {
             let t0 = clock.now
             let engine = try Engine.load(from: path, secret: hashOnly ? Self.benchSecret : nil)
             times.append(seconds(clock.now - t0))
+            print("round \(times.count): \(fixed(times.last!, 3)) s")
             records = engine.recordCount
         }
         times.sort()

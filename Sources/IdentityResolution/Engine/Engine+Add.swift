@@ -266,7 +266,6 @@ extension Engine {
             valueGeneric.append(false)
             valueDegree.append(0)
             valueHead.append(Engine.none)
-            valueStamp.append(0)
             valueSlot.append(Engine.none)
         }
         return v
@@ -279,6 +278,5 @@ extension Engine {
         recordHead.append(Engine.none)
         uf.append()
         rootEntity.append(Engine.none)
-        recordStamp.append(0)
     }
 }

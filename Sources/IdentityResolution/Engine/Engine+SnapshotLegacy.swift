@@ -58,6 +58,7 @@ extension Engine {
                 throw er.corrupt("a bad entity slot")
             }
             guard (alive == 1) == (forward == Engine.none) || alive == 0 else { throw er.corrupt("a live slot forwards") }
+            guard entityCreated.last.map({ $0 < created }) ?? true else { throw er.corrupt("entity slots out of creation order") }
             slotOfID.insert(id, slot: UInt32(entityID.count))
             entityID.append(id)
             entityCreated.append(created)

@@ -93,6 +93,9 @@ extension Engine {
             guard forward[s] == Engine.none ? true : (forward[s] < UInt32(s) && aliveBytes[s] == 0) else {
                 throw er.corrupt("a bad entity forward")
             }
+            // Slots are numbered in creation order; merges keep the older entity and forward
+            // the newer one to it, which is what keeps forwards pointing backwards.
+            guard s == 0 || created[s] > created[s - 1] else { throw er.corrupt("entity slots out of creation order") }
             maxSeq = max(maxSeq, created[s])
         }
         let idKeys = try er.array(of: UInt64.self)
@@ -148,7 +151,7 @@ extension Engine {
                             var start = 0
                             for r in 0..<n {
                                 let end = Int(nodeEnd[r])
-                                guard end >= start, end - start <= maxIdentifiers else { return r }
+                                guard end >= start, end <= nodeCount, end - start <= maxIdentifiers else { return r }
                                 if end > start { head[r] = UInt32(start) }
                                 var previous = -1
                                 for k in start..<end {
@@ -193,38 +196,37 @@ extension Engine {
             }
         }
 
-        // The partition: each record joins the first record of its entity (a one-level forest).
-        var parent = [UInt32](hugeRepeating: 0, count: n)
-        var size = [UInt32](hugeRepeating: 1, count: n)
-        var rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
-        var anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)
-        let strayRecord: Int? = recordSlot.withUnsafeBufferPointer { recordSlot in
-            aliveBytes.withUnsafeBufferPointer { alive in
-                parent.withUnsafeMutableBufferPointer { parent in
-                    size.withUnsafeMutableBufferPointer { size in
-                        rootEntity.withUnsafeMutableBufferPointer { rootEntity in
-                            anchor.withUnsafeMutableBufferPointer { anchor in
-                                for r in 0..<n {
-                                    let s = Int(recordSlot[r])
-                                    guard s < slotCount, alive[s] == 1 else { return r }
-                                    let a = anchor[s]
-                                    if a == Engine.none {
-                                        anchor[s] = UInt32(r)
-                                        parent[r] = UInt32(r)
-                                        rootEntity[r] = UInt32(s)
-                                    } else {
-                                        parent[r] = a
-                                        size[Int(a)] &+= 1
-                                    }
-                                }
-                                return nil
-                            }
-                        }
+        // The partition, recomputed from the links (each linking value joins its records) and
+        // required to equal the stored one: writes rely on entities being exactly the
+        // components (a tampered file that put two components in one entity trapped a later
+        // remove, found by the robustness test).
+        var sets = UnionFind(identity: n)
+        nodeValue.withUnsafeBufferPointer { nodeValue in
+            owner.withUnsafeBufferPointer { owner in
+                valueHead.withUnsafeBufferPointer { head in
+                    for k in 0..<nodeCount {
+                        let v = Int(nodeValue[k])
+                        guard flags[v] == 0 else { continue }
+                        let h = Int(head[v])
+                        if h != k { sets.union(owner[k], owner[h]) }
                     }
                 }
             }
         }
-        if let strayRecord { throw rr.corrupt("record \(strayRecord) is in a dead or unknown entity") }
+        var rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
+        var anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)
+        for r in 0..<n {
+            let s = recordSlot[r]
+            guard Int(s) < slotCount, aliveBytes[Int(s)] == 1 else { throw rr.corrupt("record \(r) is in a dead or unknown entity") }
+            let root = Int(sets.find(UInt32(r)))
+            if rootEntity[root] == Engine.none {
+                guard anchor[Int(s)] == Engine.none else { throw rr.corrupt("an entity holds records that nothing links") }
+                rootEntity[root] = s
+                anchor[Int(s)] = UInt32(root)
+            } else if rootEntity[root] != s {
+                throw rr.corrupt("linked records are in different entities")
+            }
+        }
         var live = 0
         for s in 0..<slotCount where aliveBytes[s] == 1 {
             guard anchor[s] != Engine.none else { throw er.corrupt("a live entity without records") }
@@ -237,8 +239,7 @@ extension Engine {
         recordAlive = [Bool](hugeRepeating: true, count: n)
         recordSeq = seq
         recordHead = head
-        recordStamp = [UInt32](hugeRepeating: 0, count: n)
-        uf = UnionFind(parent: parent, size: size)
+        uf = sets
         self.rootEntity = rootEntity
         recordCount = n
         occRecord = owner
@@ -252,7 +253,6 @@ extension Engine {
         valueDegree = degree
         self.valueHead = valueHead
         valueSlot = storedValueSlot
-        valueStamp = [UInt32](hugeRepeating: 0, count: m)
         entityID = ids
         entityCreated = created
         entityAlive = aliveBytes.map { $0 == 1 }

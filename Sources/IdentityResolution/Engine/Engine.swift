@@ -91,7 +91,8 @@ public final class Engine {
     /// Where the state lives when opened from a path (nil: in memory only).
     package var storage: Storage?
 
-    /// Scratch marks for traversals (`stamp == epoch` means visited).
+    /// Scratch marks for traversals (`stamp == epoch` means visited), grown to the tables'
+    /// sizes when a traversal starts (a loaded engine allocates them on its first write).
     @exclusivity(unchecked) package var recordStamp: [UInt32] = []
     @exclusivity(unchecked) package var valueStamp: [UInt32] = []
     @exclusivity(unchecked) package var epoch: UInt32 = 0
@@ -262,7 +263,7 @@ public final class Engine {
         recordAlive.reserveCapacity(recordAlive.count + n)
         recordHead.reserveCapacity(recordHead.count + n)
         rootEntity.reserveCapacity(rootEntity.count + n)
-        recordStamp.reserveCapacity(recordStamp.count + n)
+        uf.reserve(n)
         occRecord.reserveCapacity(occRecord.count + identifiers)
         occValue.reserveCapacity(occValue.count + identifiers)
         occNext.reserveCapacity(occNext.count + identifiers)
@@ -272,8 +273,30 @@ public final class Engine {
         valueGeneric.reserveCapacity(valueGeneric.count + identifiers)
         valueDegree.reserveCapacity(valueDegree.count + identifiers)
         valueHead.reserveCapacity(valueHead.count + identifiers)
-        valueStamp.reserveCapacity(valueStamp.count + identifiers)
         valueSlot.reserveCapacity(valueSlot.count + identifiers)
+        // Entities: at most one per record.
+        entityID.reserveCapacity(entityID.count + n)
+        entityCreated.reserveCapacity(entityCreated.count + n)
+        entityAlive.reserveCapacity(entityAlive.count + n)
+        slotForward.reserveCapacity(slotForward.count + n)
+        entityAnchor.reserveCapacity(entityAnchor.count + n)
+        slotOfID.reserve(n)
+        adviseHugePages()
+    }
+
+    /// Asks for huge pages behind the big arrays (``HugePages``): after a reserve, when they
+    /// have their final addresses.
+    func adviseHugePages() {
+        records.adviseHugePages()
+        values.adviseHugePages()
+        HugePages.advise(&recordSeq); HugePages.advise(&recordAlive); HugePages.advise(&recordHead)
+        HugePages.advise(&rootEntity)
+        HugePages.advise(&occRecord); HugePages.advise(&occValue); HugePages.advise(&occNext)
+        HugePages.advise(&occPrev); HugePages.advise(&occSibling)
+        HugePages.advise(&valueIsPlaceholder); HugePages.advise(&valueGeneric); HugePages.advise(&valueDegree)
+        HugePages.advise(&valueHead); HugePages.advise(&valueSlot)
+        HugePages.advise(&entityID); HugePages.advise(&entityCreated); HugePages.advise(&entityAlive)
+        HugePages.advise(&slotForward); HugePages.advise(&entityAnchor)
     }
 
     /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine

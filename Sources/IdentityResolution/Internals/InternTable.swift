@@ -69,6 +69,12 @@ package struct InternTable: Sendable {
         if n != slots.count { rehash(to: n) }
     }
 
+    /// Asks for huge pages behind the arena and entries (the slots get them when allocated).
+    package mutating func adviseHugePages() {
+        HugePages.advise(&arena)
+        HugePages.advise(&entries)
+    }
+
     /// The index of (`tag`, bytes), if present.
     package func find(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int) -> UInt32? {
         find(tag: tag, p, n, hash: hasher.hash(p, n, tag: tag))
