@@ -1,21 +1,21 @@
-/// Snapshot format, version 2 (little-endian; README, "Persistence"):
+/// Snapshot format, version 3 (little-endian; README, "Persistence"):
 ///
 ///     "IDRSNAP\0"  u32 version  u64 generation
 ///     section*: u32 tag, u64 length, u64 XXH3-64 of the payload, payload
 ///       1 configuration (custom kinds included, in registration order), then u8 flags
 ///         (1 hash-only, 2 erasure tombstones) and u64 secret verifier (0 without a secret)
-///       2 records: u64 count, then key, u64 age, u32 n, n × (u32 kind, u8 placeholder,
-///         normalized value, or its 16-byte fingerprint in hash-only mode)
-///       3 entities: u64 sequence, u64 invalid count, u64 slots, slots × (u64 id, u64 created,
-///         u8 alive, u32 forward), then one u32 slot per record (in records order)
+///       5 records: key table (arena, entry words, hash slots or none), then per record u64
+///         age, u32 entity slot, u32 end of its value numbers (arrays: u64 count, elements)
+///       6 values: value table, per value u8 flags (1 placeholder, 2 generic) and u32 entity
+///         slot, then every record's value numbers, ascending per record
+///       3 entities: u64 sequence, u64 invalid count, then arrays: IDs, creation stamps, alive
+///         bytes, forwards, and the ID table's keys and slots
 ///       4 erasure: u64 values dropped as erased, u64 n, n × (u64, u64) tombstones, ascending
 ///     "IDREND\0\0"  u64 XXH3-64 of everything before
 ///
-/// Version 1 (still read) lacks the configuration's last fields, the placeholder bytes and
-/// section 4.
-///
-/// Loading rebuilds the engine through its normal paths and then checks that the stored
-/// entities agree with the rebuilt partition, so a corrupted file is refused, never half-used.
+/// Version 2 (still read) had sections 1, 2 (every record with its values, one by one), 3 (the
+/// entity slots one by one, then each record's slot) and 4; version 1 lacked the
+/// configuration's last fields, the placeholder bytes and section 4 (Engine+SnapshotLegacy).
 extension Engine {
     static let snapshotMagic: [UInt8] = Array("IDRSNAP\0".utf8)
     static let snapshotEnd: [UInt8] = Array("IDREND\0\0".utf8)

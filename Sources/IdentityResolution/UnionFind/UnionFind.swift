@@ -11,10 +11,11 @@ package struct UnionFind: Sendable {
         size = Array(repeating: 1, count: count)
     }
 
-    /// `count` singletons in memory advised for huge pages (``HugePages``): for big loads.
-    package init(identity count: Int) {
-        parent = [UInt32](hugeCount: count) { p in for i in 0..<count { p[i] = UInt32(truncatingIfNeeded: i) } }
-        size = [UInt32](hugeRepeating: 1, count: count)
+    /// Sets given by their arrays (a snapshot's, checked by its loader): `parent` a forest whose
+    /// roots point to themselves, `size` each root's set size.
+    package init(parent: [UInt32], size: [UInt32]) {
+        self.parent = parent
+        self.size = size
     }
 
     /// Prepares for `n` more elements, in memory advised for huge pages.
