@@ -177,6 +177,9 @@ extension Engine {
                 for (p, slots) in oldSlot.enumerated() where slots.contains(slot) && !parts.contains(pieceSlot[p]) {
                     parts.append(pieceSlot[p])
                 }
+                // The other parts in creation order, not in the order the traversal met them
+                // (which follows the value lists, laid out differently after a snapshot load).
+                parts[1...].sort()
                 if parts.count > 1 { note(.split(from: slot, parts: parts, cut: writeCut)) }
             }
         }

@@ -165,25 +165,35 @@ extension Engine {
         guard (1...snapshotVersion).contains(version) else {
             throw IDRError(.corruptData, "\(name) is snapshot version \(version); this library reads versions 1 to \(snapshotVersion)")
         }
-        let digest = XXH3.hash64(UnsafeRawBufferPointer(rebasing: buffer[0..<(buffer.count - 8)]))
+        // The whole-file digest on the second core while this one checks the sections' own.
+        final class Digest: @unchecked Sendable { var value: UInt64 = 0 }
+        let digest = Digest()
+        let digestTask = SideTask { digest.value = XXH3.hash64(UnsafeRawBufferPointer(rebasing: buffer[0..<(buffer.count - 8)])) }
+        defer { digestTask.join() }
+        var sections: [UInt32: Range<Int>] = [:]
+        var generation: UInt64 = 0
+        let framing = Result { () throws(IDRError) in
+            generation = try r.u64()
+            while r.remaining > 16 {
+                let tag = try r.u32()
+                let length = try r.u64()
+                let hash = try r.u64()
+                guard r.remaining >= 16, length <= UInt64(r.remaining - 16) else { throw r.corrupt("section \(tag) runs past the end") }
+                let start = r.offset
+                let payload = try r.raw(Int(length))
+                guard XXH3.hash64(payload) == hash else { throw r.corrupt("section \(tag) checksum mismatch") }
+                let known: [UInt32] = version >= 3 ? [1, 3, 4, 5, 6] : version == 2 ? [1, 2, 3, 4] : [1, 2, 3]
+                guard known.contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
+                sections[tag] = start..<(start + Int(length))
+            }
+        }
+        digestTask.join()
+        // A damaged file is reported as such before any finer complaint about its sections.
         var tail = ByteReader(buffer, range: (buffer.count - 16)..<buffer.count, what: name)
-        guard Array(try tail.raw(8)) == snapshotEnd, try tail.u64() == digest else {
+        guard Array(try tail.raw(8)) == snapshotEnd, try tail.u64() == digest.value else {
             throw IDRError(.corruptData, "\(name) is truncated or corrupted (checksum mismatch)")
         }
-        let generation = try r.u64()
-        var sections: [UInt32: Range<Int>] = [:]
-        while r.remaining > 16 {
-            let tag = try r.u32()
-            let length = try r.u64()
-            let hash = try r.u64()
-            guard length <= UInt64(r.remaining - 16) else { throw r.corrupt("section \(tag) runs past the end") }
-            let start = r.offset
-            let payload = try r.raw(Int(length))
-            guard XXH3.hash64(payload) == hash else { throw r.corrupt("section \(tag) checksum mismatch") }
-            let known: [UInt32] = version >= 3 ? [1, 3, 4, 5, 6] : version == 2 ? [1, 2, 3, 4] : [1, 2, 3]
-            guard known.contains(tag), sections[tag] == nil else { throw r.corrupt("unknown or repeated section \(tag)") }
-            sections[tag] = start..<(start + Int(length))
-        }
+        try framing.get()
         guard sections.count == (version >= 3 ? 5 : version == 2 ? 4 : 3), let configRange = sections[1],
               let entitiesRange = sections[3] else {
             throw IDRError(.corruptData, "\(name) lacks a section")

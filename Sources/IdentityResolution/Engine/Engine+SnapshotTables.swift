@@ -126,6 +126,68 @@ extension Engine {
         return (liveLink, liveDepth)
     }
 
+    /// Checks the spanning-tree certificate (``spanningForest(allRecordsLive:)``): every record
+    /// but its entity's root links to a record of the same entity one step nearer the root
+    /// (depths fall, so there are no cycles), through a linking value both hold. Read-only;
+    /// `nodeValue` is already checked. Checks the links of `records`; returns the problem, or nil.
+    static func checkSpanningTrees(_ records: Range<Int>, link: [UInt32], depth: [UInt32], recordSlot: [UInt32],
+                                   nodeEnd: [UInt32], nodeValue: [UInt32], flags: [UInt8]) -> String? {
+        let n = link.count
+        return link.withUnsafeBufferPointer { link in
+            depth.withUnsafeBufferPointer { depth in
+                recordSlot.withUnsafeBufferPointer { recordSlot in
+                    nodeEnd.withUnsafeBufferPointer { nodeEnd in
+                        nodeValue.withUnsafeBufferPointer { nodeValue in
+                            flags.withUnsafeBufferPointer { flags in
+                                for r in records {
+                                    let p = Int(link[r])
+                                    if p == Int(Engine.none) {
+                                        guard depth[r] == 0 else { return "a root record with a depth" }
+                                        continue
+                                    }
+                                    guard p < n, recordSlot[p] == recordSlot[r], depth[r] > 0, depth[p] == depth[r] - 1 else {
+                                        return "record \(r) has a bad link"
+                                    }
+                                    // A linking value both hold: a merge of two ascending lists.
+                                    var i = r == 0 ? 0 : Int(nodeEnd[r - 1]), j = p == 0 ? 0 : Int(nodeEnd[p - 1])
+                                    let iEnd = Int(nodeEnd[r]), jEnd = Int(nodeEnd[p])
+                                    var shared = false
+                                    while i < iEnd, j < jEnd {
+                                        let a = nodeValue[i], b = nodeValue[j]
+                                        if a == b, flags[Int(a)] == 0 { shared = true; break }
+                                        if a <= b { i += 1 }
+                                        if b <= a { j += 1 }
+                                    }
+                                    guard shared else { return "record \(r) links to a record it shares nothing with" }
+                                }
+                                return nil
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the entity ID table (the end of section 3) and checks it: a valid table holding
+    /// each slot's ID exactly once.
+    static func readIDTable(_ er: inout ByteReader, ids: [UInt64]) throws(IDRError) -> IDTable {
+        let slotCount = ids.count
+        let idKeys = try er.array(of: UInt64.self)
+        let idSlots = try er.array(of: UInt32.self, count: idKeys.count)
+        guard er.remaining == 0 else { throw er.corrupt("trailing bytes") }
+        guard let table = IDTable(keys: idKeys, slots: idSlots, slotCount: slotCount), table.count == slotCount else {
+            throw er.corrupt("a bad entity ID table")
+        }
+        var seen = [UInt64](repeating: 0, count: slotCount / 64 + 1)
+        for i in idKeys.indices where idKeys[i] != 0 {
+            let s = Int(idSlots[i])
+            guard ids[s] == idKeys[i], seen[s >> 6] & (1 << UInt64(s & 63)) == 0 else { throw er.corrupt("a bad entity ID table") }
+            seen[s >> 6] |= 1 << UInt64(s & 63)
+        }
+        return table
+    }
+
     /// Installs sections 5, 6 and 3 into this fresh engine, checking everything an operation
     /// relies on: indices in range, ascending distinct values per record, forwards to older
     /// slots, every live entity holding records and every record in a live entity, the ID table
@@ -153,18 +215,17 @@ extension Engine {
             guard s == 0 || created[s] > created[s - 1] else { throw er.corrupt("entity slots out of creation order") }
             maxSeq = max(maxSeq, created[s])
         }
-        let idKeys = try er.array(of: UInt64.self)
-        let idSlots = try er.array(of: UInt32.self, count: idKeys.count)
-        guard er.remaining == 0 else { throw er.corrupt("trailing bytes") }
-        guard let table = IDTable(keys: idKeys, slots: idSlots, slotCount: slotCount), table.count == slotCount else {
-            throw er.corrupt("a bad entity ID table")
+        // The ID table is checked on the second core while this one reads records and values.
+        final class Table: @unchecked Sendable { var result: Result<IDTable, IDRError>? }
+        let idTable = Table()
+        var idReader = er
+        let idIDs = ids
+        let idTask = SideTask {
+            idTable.result = Result { () throws(IDRError) -> IDTable in
+                try Engine.readIDTable(&idReader, ids: idIDs)
+            }
         }
-        var seen = [UInt64](repeating: 0, count: slotCount / 64 + 1)
-        for i in idKeys.indices where idKeys[i] != 0 {
-            let s = Int(idSlots[i])
-            guard ids[s] == idKeys[i], seen[s >> 6] & (1 << UInt64(s & 63)) == 0 else { throw er.corrupt("a bad entity ID table") }
-            seen[s >> 6] |= 1 << UInt64(s & 63)
-        }
+        defer { idTask.join() }
 
         // Records.
         let limits = configuration.limits
@@ -188,6 +249,8 @@ extension Engine {
         let storedValueSlot = try vr.array(of: UInt32.self, count: m)
         let nodeValue = try vr.array(of: UInt32.self, count: Int(nodeEnd.last ?? 0))
         guard vr.remaining == 0 else { throw vr.corrupt("trailing bytes") }
+        idTask.join()
+        let table = try idTable.result!.get()
         for v in 0..<m {
             guard flags[v] <= 2, storedValueSlot[v] == Engine.none || (Int(storedValueSlot[v]) < slotCount && flags[v] == 0) else {
                 throw vr.corrupt("a bad value")
@@ -229,84 +292,84 @@ extension Engine {
         if let badRecord { throw rr.corrupt("record \(badRecord) holds a bad count or list of values") }
         for r in 0..<n { maxSeq = max(maxSeq, seq[r]) }
         guard storedSequence >= maxSeq else { throw er.corrupt("the sequence is behind the records") }
-        // Each value's list: nodes pushed at its head in order.
-        var valueHead = [UInt32](hugeRepeating: Engine.none, count: m)
-        var degree = [UInt32](hugeRepeating: 0, count: m)
-        var next = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
-        var prev = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
-        nodeValue.withUnsafeBufferPointer { values in
-            valueHead.withUnsafeMutableBufferPointer { head in
-                degree.withUnsafeMutableBufferPointer { degree in
-                    next.withUnsafeMutableBufferPointer { next in
-                        prev.withUnsafeMutableBufferPointer { prev in
-                            for k in 0..<nodeCount {
-                                let v = Int(values[k])
-                                let h = head[v]
-                                next[k] = h
-                                if h != Engine.none { prev[Int(h)] = UInt32(k) }
-                                head[v] = UInt32(k)
-                                degree[v] &+= 1
+        // The partition must be exactly the components of the links: writes rely on it (a
+        // tampered file that put two components in one entity trapped a later remove, found by
+        // the robustness test). Closure — a linking value's records share one entity — is checked
+        // in the pass that builds the values' lists; connection — each entity's records form its
+        // stored spanning tree — on the second core meanwhile.
+        final class Verdict: @unchecked Sendable { var problem: String? }
+        let tree = Verdict()
+        let flagsCopy = flags
+        var valueHead = [UInt32](), degree = [UInt32](), next = [UInt32](), prev = [UInt32]()
+        var rootEntity = [UInt32](), anchor = [UInt32](), parent = [UInt32](), size = [UInt32]()
+        var problem: String? = nil
+        // The side thread checks most trees; this one builds the lists first, then checks the rest.
+        let cut = n
+        SideThread.run({
+            tree.problem = Engine.checkSpanningTrees(0..<cut, link: link, depth: depth, recordSlot: recordSlot,
+                                                     nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flagsCopy)
+        }, alongside: {
+            valueHead = [UInt32](hugeRepeating: Engine.none, count: m)
+            degree = [UInt32](hugeRepeating: 0, count: m)
+            next = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
+            prev = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
+            var valueEntity = [UInt32](hugeRepeating: Engine.none, count: m)
+            let split: Bool = nodeValue.withUnsafeBufferPointer { values in
+                owner.withUnsafeBufferPointer { owner in
+                    recordSlot.withUnsafeBufferPointer { recordSlot in
+                        flags.withUnsafeBufferPointer { flags in
+                            valueEntity.withUnsafeMutableBufferPointer { valueEntity in
+                                valueHead.withUnsafeMutableBufferPointer { head in
+                                    degree.withUnsafeMutableBufferPointer { degree in
+                                        next.withUnsafeMutableBufferPointer { next in
+                                            prev.withUnsafeMutableBufferPointer { prev in
+                                                var split = false
+                                                for k in 0..<nodeCount {
+                                                    let v = Int(values[k])
+                                                    let h = head[v]
+                                                    next[k] = h
+                                                    if h != Engine.none { prev[Int(h)] = UInt32(k) }
+                                                    head[v] = UInt32(k)
+                                                    degree[v] &+= 1
+                                                    guard flags[v] == 0 else { continue }
+                                                    let s = recordSlot[Int(owner[k])]
+                                                    let seen = valueEntity[v]
+                                                    if seen == Engine.none { valueEntity[v] = s } else if seen != s { split = true }
+                                                }
+                                                return split
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-
-        // The partition must be exactly the components of the links: writes rely on it (a
-        // tampered file that put two components in one entity trapped a later remove, found by
-        // the robustness test). Closure: a linking value's records share one entity. Connection:
-        // each entity's records form the stored spanning tree — every record but one links to a
-        // record of the same entity one step nearer the root, through a value both hold.
-        var rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
-        var anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)
-        var parent = [UInt32](hugeRepeating: 0, count: n)
-        var size = [UInt32](hugeRepeating: 1, count: n)
-        let broken: String? = recordSlot.withUnsafeBufferPointer { recordSlot in
-            nodeValue.withUnsafeBufferPointer { nodeValue in
-                nodeEnd.withUnsafeBufferPointer { nodeEnd in
-                    for r in 0..<n {
-                        let s = Int(recordSlot[r])
-                        guard s < slotCount, aliveBytes[s] == 1 else { return "record \(r) is in a dead or unknown entity" }
-                        let p = Int(link[r])
-                        if p == Int(Engine.none) {
-                            guard depth[r] == 0, anchor[s] == Engine.none else { return "an entity with two roots" }
-                            anchor[s] = UInt32(r)
-                            continue
-                        }
-                        guard p < n, Int(recordSlot[p]) == s, depth[r] > 0, depth[p] == depth[r] - 1 else {
-                            return "record \(r) has a bad link"
-                        }
-                        // A linking value both hold: a merge of two ascending lists.
-                        var i = r == 0 ? 0 : Int(nodeEnd[r - 1]), j = p == 0 ? 0 : Int(nodeEnd[p - 1])
-                        let iEnd = Int(nodeEnd[r]), jEnd = Int(nodeEnd[p])
-                        var shared = false
-                        while i < iEnd, j < jEnd {
-                            let a = nodeValue[i], b = nodeValue[j]
-                            if a == b, flags[Int(a)] == 0 { shared = true; break }
-                            if a <= b { i += 1 }
-                            if b <= a { j += 1 }
-                        }
-                        guard shared else { return "record \(r) links to a record it shares nothing with" }
-                    }
-                    return nil
-                }
+            if split { problem = "linked records are in different entities"; return }
+            // Each entity's tree root anchors it: every record's parent in the union-find.
+            rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
+            anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)
+            for r in 0..<n where link[r] == Engine.none {
+                let s = Int(recordSlot[r])
+                guard s < slotCount, aliveBytes[s] == 1 else { problem = "record \(r) is in a dead or unknown entity"; return }
+                guard anchor[s] == Engine.none else { problem = "an entity with two roots"; return }
+                anchor[s] = UInt32(r)
+                rootEntity[r] = UInt32(s)
             }
-        }
-        if let broken { throw rr.corrupt(broken) }
-        // Depths fall along links within one entity, so every record reached its entity's root.
-        for r in 0..<n {
-            let a = anchor[Int(recordSlot[r])]
-            parent[r] = a
-            if a == UInt32(r) { rootEntity[r] = recordSlot[r] } else { size[Int(a)] &+= 1 }
-        }
-        for k in 0..<nodeCount {
-            let v = Int(nodeValue[k])
-            guard flags[v] == 0 else { continue }
-            guard recordSlot[Int(owner[k])] == recordSlot[Int(owner[Int(valueHead[v])])] else {
-                throw vr.corrupt("linked records are in different entities")
+            parent = [UInt32](hugeRepeating: 0, count: n)
+            size = [UInt32](hugeRepeating: 1, count: n)
+            for r in 0..<n {
+                let s = Int(recordSlot[r])
+                guard s < slotCount, anchor[s] != Engine.none else { problem = "record \(r) is in an entity without a root"; return }
+                let a = anchor[s]
+                parent[r] = a
+                if a != UInt32(r) { size[Int(a)] &+= 1 }
             }
-        }
+            problem = Engine.checkSpanningTrees(cut..<n, link: link, depth: depth, recordSlot: recordSlot,
+                                                nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
+        })
+        if let problem = problem ?? tree.problem { throw rr.corrupt(problem) }
         var live = 0
         for s in 0..<slotCount where aliveBytes[s] == 1 {
             guard anchor[s] != Engine.none else { throw er.corrupt("a live entity without records") }

@@ -7,7 +7,7 @@ public enum EntityEvent: Sendable, Equatable {
     /// `record` carries `via`, an identifier both sides hold.
     case merged(from: UInt64, into: UInt64, record: String, via: EventIdentifier?)
     /// Entity `from` fell apart into `parts` (the part holding its oldest record keeps `from`
-    /// and comes first). `cut` is the identifier whose loss split it: a value that became
+    /// and comes first; the others follow in creation order). `cut` is the identifier whose loss split it: a value that became
     /// generic, or one `record` no longer carries; nil when removing `record` split it.
     case split(from: UInt64, parts: [UInt64], record: String, cut: EventIdentifier?)
     /// `record` was removed from `entity`; `entityGone` when it was the entity's last record.

@@ -78,6 +78,23 @@ struct SnapshotRobustnessTests {
         _ = try Engine.load(from: path)
     }
 
+    /// Cut anywhere, then given a valid end marker and file digest: the section framing itself
+    /// must refuse it. (A section header cut short once trapped on a negative length.)
+    @Test func truncationsWithAResealedEndAreRefused() throws {
+        let original = try engine().snapshotBytes(generation: 1)
+        let path = "/tmp/idr-robust-cut-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
+        defer { unlink(path) }
+        for cut in stride(from: 0, to: original.count - 16, by: 7) {
+            var b = Array(original[0..<cut]) + Array("IDREND\0\0".utf8) + [UInt8](repeating: 0, count: 8)
+            let digest = b.withUnsafeBytes { XXH3.hash64(UnsafeRawBufferPointer(rebasing: $0[0..<(b.count - 8)])) }
+            put64(&b, b.count - 8, digest)
+            let f = fopen(path, "wb")!
+            _ = b.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+            #expect(throws: IDRError.self) { try Engine.load(from: path) }
+        }
+    }
+
     @Test func tamperedTablesAreRefusedOrStayUsable() throws {
         let original = try engine().snapshotBytes(generation: 1)
         let parts = sections(original).filter { $0.tag != 1 && !$0.payload.isEmpty }
