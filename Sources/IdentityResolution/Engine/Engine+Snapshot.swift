@@ -23,7 +23,10 @@ extension Engine {
 
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
-        var w = ByteWriter(capacity: values.arena.count + records.arena.count + recordCount * 32)
+        // About what version 3 takes: the two intern tables with their slots, and per record its
+        // arrays, values and entity (a guess; the writer grows if it is short).
+        var w = ByteWriter(capacity: values.byteCount + records.byteCount + recordCount * 40 + occRecord.count * 4
+                           + entityID.count * 21 + slotOfID.keys.count * 12 + values.count * 5 + 4096)
         Engine.snapshotMagic.withUnsafeBytes { w.raw($0) }
         w.u32(Engine.snapshotVersion)
         w.u64(generation)
@@ -40,13 +43,19 @@ extension Engine {
         return w.bytes
     }
 
+    /// Writes a section in place: its header with room for the length and checksum, the
+    /// payload, then the length and checksum filled in (no copy of the payload).
     private func section(_ w: inout ByteWriter, tag: UInt32, _ body: (inout ByteWriter) -> Void) {
-        var p = ByteWriter()
-        body(&p)
         w.u32(tag)
-        w.u64(UInt64(p.bytes.count))
-        w.u64(p.bytes.withUnsafeBytes { XXH3.hash64($0) })
-        p.bytes.withUnsafeBytes { w.raw($0) }
+        let header = w.bytes.count
+        w.u64(0)
+        w.u64(0)
+        body(&w)
+        let start = header + 16
+        let length = w.bytes.count - start
+        let hash = w.bytes.withUnsafeBytes { XXH3.hash64(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        w.patch64(at: header, UInt64(length))
+        w.patch64(at: header + 8, hash)
     }
 
     /// The effective configuration: the one given, plus every custom kind registered since.

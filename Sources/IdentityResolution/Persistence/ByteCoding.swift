@@ -15,6 +15,13 @@ package struct ByteWriter {
 
     package mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
 
+    /// Overwrites the 8 bytes at `offset` (written before) with `v`, little-endian.
+    package mutating func patch64(at offset: Int, _ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { b in
+            for i in 0..<8 { bytes[offset + i] = b[i] }
+        }
+    }
+
     /// A u32 length, then the bytes.
     package mutating func blob(_ b: UnsafeRawBufferPointer) {
         u32(UInt32(b.count))
