@@ -21,7 +21,7 @@ swift build --package-path "$root" --product idr -Xswiftc -sanitize=fuzzer,addre
 lib="$scratch/debug"
 for t in load calls; do
     /opt/swift/usr/bin/clang -g -O1 -fsanitize=fuzzer,address -I "$root/include" "$root/bindings/c/fuzz/fuzz_$t.c" \
-        -o "$work/fuzz_$t" -L "$lib" -lidr -Wl,-rpath,"$lib" 2>/dev/null
+        -o "$work/fuzz_$t" -L "$lib" -lidr -lxxhash -Wl,-rpath,"$lib" 2>/dev/null
 done
 # The Swift targets: SwiftPM names an executable's entry point itself, so the binary links
 # libFuzzer without its main and starts the driver from Swift (Tests/Fuzz/FuzzTargets.swift).
