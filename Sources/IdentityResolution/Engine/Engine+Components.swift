@@ -11,13 +11,6 @@ extension Engine {
         epoch += 1
     }
 
-    /// Records reachable from `start` through linking values (its entity), in visit order.
-    func component(from start: UInt32) -> [UInt32] {
-        nextEpoch()
-        var linkingValues: [UInt32] = []
-        return collect(from: start, values: &linkingValues)
-    }
-
     /// Breadth-first through linking values from `start` within the current epoch; appends the
     /// linking values met to `linkingValues`.
     private func collect(from start: UInt32, values linkingValues: inout [UInt32]) -> [UInt32] {
