@@ -13,15 +13,7 @@ extension Engine {
         for v in 0..<values.count where valueDegree[v] > 0 { heldValues += 1 }
         let allValuesHeld = heldValues == values.count
         // New value numbers: the rank among held values (order kept, so chains stay ascending).
-        var valueNumber: [UInt32] = []
-        if !allValuesHeld {
-            valueNumber = [UInt32](repeating: Engine.none, count: values.count)
-            var next: UInt32 = 0
-            for v in 0..<values.count where valueDegree[v] > 0 {
-                valueNumber[v] = next
-                next += 1
-            }
-        }
+        let valueNumber = allValuesHeld ? [] : keptRanks(count: values.count) { valueDegree[$0] > 0 }
         section(&w, 5) { p in
             let table = allRecordsLive ? records : records.compacted { recordAlive[$0] }
             table.write(to: &p, withSlots: allRecordsLive)
@@ -80,15 +72,7 @@ extension Engine {
     /// checks this certificate in one pass instead of recomputing the partition with a
     /// union-find (10M records: 1.5 s of random accesses).
     func spanningForest(allRecordsLive: Bool) -> (link: [UInt32], depth: [UInt32]) {
-        var number: [UInt32] = []
-        if !allRecordsLive {
-            number = [UInt32](repeating: Engine.none, count: records.count)
-            var next: UInt32 = 0
-            for r in 0..<records.count where recordAlive[r] {
-                number[r] = next
-                next += 1
-            }
-        }
+        let number = allRecordsLive ? [] : keptRanks(count: records.count) { recordAlive[$0] }
         var link = [UInt32](repeating: Engine.none, count: records.count)
         var depth = [UInt32](repeating: 0, count: records.count)
         var visited = [Bool](repeating: false, count: records.count)
@@ -179,11 +163,10 @@ extension Engine {
         guard let table = IDTable(keys: idKeys, slots: idSlots, slotCount: slotCount), table.count == slotCount else {
             throw er.corrupt("a bad entity ID table")
         }
-        var seen = [UInt64](repeating: 0, count: slotCount / 64 + 1)
+        var seen = IndexMarks(count: slotCount)
         for i in idKeys.indices where idKeys[i] != 0 {
             let s = Int(idSlots[i])
-            guard ids[s] == idKeys[i], seen[s >> 6] & (1 << UInt64(s & 63)) == 0 else { throw er.corrupt("a bad entity ID table") }
-            seen[s >> 6] |= 1 << UInt64(s & 63)
+            guard ids[s] == idKeys[i], seen.markOnce(s) else { throw er.corrupt("a bad entity ID table") }
         }
         return table
     }
@@ -299,7 +282,6 @@ extension Engine {
         // stored spanning tree — on the second core meanwhile.
         final class Verdict: @unchecked Sendable { var problem: String? }
         let tree = Verdict()
-        let flagsCopy = flags
         var valueHead = [UInt32](), degree = [UInt32](), next = [UInt32](), prev = [UInt32]()
         var rootEntity = [UInt32](), anchor = [UInt32](), parent = [UInt32](), size = [UInt32]()
         var problem: String? = nil
@@ -307,7 +289,7 @@ extension Engine {
         let cut = n
         SideThread.run({
             tree.problem = Engine.checkSpanningTrees(0..<cut, link: link, depth: depth, recordSlot: recordSlot,
-                                                     nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flagsCopy)
+                                                     nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
         }, alongside: {
             valueHead = [UInt32](hugeRepeating: Engine.none, count: m)
             degree = [UInt32](hugeRepeating: 0, count: m)

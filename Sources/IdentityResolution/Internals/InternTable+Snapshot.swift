@@ -51,14 +51,10 @@ extension InternTable {
             let n = slots.count
             guard n >= 16, n & (n - 1) == 0, count * 4 <= n * 3 else { throw r.corrupt("a bad hash table size") }
             // Each entry exactly once: a bitmap of the indices met.
-            var seen = [UInt64](repeating: 0, count: (count + 64) / 64)
+            var seen = IndexMarks(count: count)
             var held = 0
             for v in slots where v != 0 {
-                let i = Int(v & 0xFFFF_FFFF) - 1
-                guard i >= 0, i < count, seen[i >> 6] & (1 << UInt64(i & 63)) == 0 else {
-                    throw r.corrupt("a bad hash slot")
-                }
-                seen[i >> 6] |= 1 << UInt64(i & 63)
+                guard seen.markOnce(Int(v & 0xFFFF_FFFF) - 1) else { throw r.corrupt("a bad hash slot") }
                 held += 1
             }
             guard held == count else { throw r.corrupt("hash slots miss entries") }
