@@ -210,6 +210,27 @@ final class Columns {
         return sink
     }
 
+    /// Adds every record through the engine's batch call (``Engine/add(count:identifierCapacity:record:entity:)``),
+    /// `batch` records per call.
+    func addAllBatched(to engine: Engine, batch: Int) throws(IDRError) -> UInt64 {
+        var sink: UInt64 = 0
+        var start = 0
+        while start < count {
+            let end = min(start + max(batch, 1), count)
+            try engine.add(count: end - start, identifierCapacity: kinds.count, record: { i, ids in
+                let r = start + i
+                var m = 0
+                for c in kinds.indices {
+                    let v = value(c, r)
+                    if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
+                }
+                return (key(r), m)
+            }, entity: { _, id in sink &+= id })
+            start = end
+        }
+        return sink
+    }
+
     private func addRecords(_ records: Range<Int>, to engine: Engine, _ ids: UnsafeMutableBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
         var sink: UInt64 = 0
         for r in records {
@@ -221,6 +242,11 @@ final class Columns {
             sink &+= try engine.add(recordKey: key(r), identifiers: UnsafeBufferPointer(rebasing: ids[0..<m]))
         }
         return sink
+    }
+
+    /// Number of non-empty identifier values (what an engine reserves for).
+    var identifierCount: Int {
+        offsets.reduce(0) { total, ends in total + (0..<count).reduce(0) { $0 + (ends[$1 + 1] > ends[$1] ? 1 : 0) } }
     }
 
     func key(_ r: Int) -> UnsafeRawBufferPointer {

@@ -32,6 +32,9 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
     var writeBatch = 1
 
+    @Option(help: "Records per batch call (Engine.add(count:...), the pipeline idr_engine_add_columns uses); 0: one add call per record.")
+    var batch = 0
+
     @Option(help: "Only time loading this existing snapshot (the input CSV is not read): rounds, min and median.")
     var loadOnly: String?
 
@@ -55,13 +58,14 @@ struct OnlineBenchCommand: ParsableCommand {
         if hashOnly { configuration.hashOnlySecret = Self.benchSecret }
         let rssBefore = currentRSSBytes()
         let engine = try Engine(configuration: configuration)
+        let identifiers = data.identifierCount
         var t0 = clock.now
-        engine.reserveCapacity(records: n, identifiers: n * 2)
-        var sink = try data.addAll(to: engine)
+        engine.reserveCapacity(records: n, identifiers: identifiers)
+        var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch) : try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         let engineBytes = currentRSSBytes() - rssBefore
         print("mode: \(hashOnly ? "hash-only" : "normal")")
-        print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (one add per record)")
+        print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (\(batch > 0 ? "batch calls of \(grouped(batch)) records" : "one add per record"))")
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
         // Lookup latency, one timed call at a time, over emails of random records.
@@ -131,7 +135,7 @@ struct OnlineBenchCommand: ParsableCommand {
         let n = data.count
         let half = n / 2
         let engine = try Engine(configuration: configuration)
-        engine.reserveCapacity(records: n, identifiers: n * 2)
+        engine.reserveCapacity(records: n, identifiers: data.identifierCount)
         _ = try data.addAll(to: engine, range: 0..<half)
         let shared = SharedEngine(engine)
         let stop = StopFlag()

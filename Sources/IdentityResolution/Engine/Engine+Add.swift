@@ -10,13 +10,14 @@ extension Engine {
     @discardableResult
     public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
         let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits)
-        prepare(identifiers)
-        return try addPrepared(key: UnsafeRawBufferPointer(start: keyBase, count: key.count), logging: true)
+        prepare(identifiers, into: pending)
+        let k = UnsafeRawBufferPointer(start: keyBase, count: key.count)
+        return try addPrepared(key: k, keyHash: records.hasher.hash(keyBase, key.count, tag: 0), pending, logging: true)
     }
 
-    /// Normalizes `identifiers` into ``pending`` (fingerprints in hash-only mode), dropping
-    /// invalid and erased values. Changes nothing else.
-    func prepare(_ identifiers: UnsafeBufferPointer<RawIdentifier>) {
+    /// Normalizes `identifiers` into `pending` (fingerprints in hash-only mode) with their
+    /// hashes, dropping invalid and erased values. Changes nothing else.
+    func prepare(_ identifiers: UnsafeBufferPointer<RawIdentifier>, into pending: PendingValues) {
         pending.reset()
         let keyed = fingerprinter.isKeyed
         for id in identifiers {
@@ -40,30 +41,44 @@ extension Engine {
                     n = Fingerprint.byteCount
                 }
             }
-            pending.append(kind: kind, placeholder: placeholder, UnsafeRawBufferPointer(start: scratch, count: n))
+            appendPending(pending, kind: kind, placeholder: placeholder, UnsafeRawBufferPointer(start: scratch, count: n))
         }
         if keyed { scratch.update(repeating: 0, count: scratchCapacity) }
     }
 
-    /// Applies the add whose values ``prepare(_:)`` (or a log replay) left in ``pending``.
-    func addPrepared(key: UnsafeRawBufferPointer, logging: Bool) throws(IDRError) -> UInt64 {
+    /// Appends a prepared value to `pending` with its hash in the value table.
+    @inline(__always)
+    func appendPending(_ pending: PendingValues, kind: UInt32, placeholder: Bool, _ bytes: UnsafeRawBufferPointer) {
+        pending.append(kind: kind, placeholder: placeholder, bytes, hash: values.hasher.hash(bytes.baseAddress, bytes.count, tag: kind))
+    }
+
+    /// Applies the add whose values ``prepare(_:into:)`` (or a log replay) left in `pending`;
+    /// `keyHash` is the key's hash in the record table.
+    func addPrepared(key: UnsafeRawBufferPointer, keyHash: UInt64, _ pending: PendingValues, logging: Bool) throws(IDRError) -> UInt64 {
         let limits = configuration.limits
-        let existing = records.find(tag: 0, key.baseAddress, key.count)
+        let existing = records.find(tag: 0, key.baseAddress, key.count, hash: keyHash)
         if existing == nil || !recordAlive[Int(existing!)], recordCount >= limits.maxRecords {
             throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
         }
         // Write-ahead: the add is in the log before it changes anything.
-        if logging { try logAdd(key: key) }
-        var valueSet: [UInt32] = []
-        valueSet.reserveCapacity(pending.count)
+        if logging { try logAdd(key: key, pending) }
+        // The value set is built in a buffer kept across adds: no allocation per add.
+        var valueSet = valueScratch
+        valueScratch = []
+        defer { valueSet.removeAll(keepingCapacity: true); valueScratch = valueSet }
         for i in 0..<pending.count {
             let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder))
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
         }
         valueSet.sort()
-        valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
+        var kept = 0
+        for i in valueSet.indices where i == 0 || valueSet[i] != valueSet[kept - 1] {
+            valueSet[kept] = valueSet[i]
+            kept += 1
+        }
+        valueSet.removeLast(valueSet.count - kept)
 
-        let (index, inserted) = try records.intern(tag: 0, key.baseAddress, key.count)
+        let (index, inserted) = try records.intern(tag: 0, key.baseAddress, key.count, hash: keyHash)
         invalidValueCount += pending.invalid
         erasedValueCount += pending.erased
         let r = Int(index)
@@ -256,8 +271,8 @@ extension Engine {
     /// Interns a value (normalized bytes, or a fingerprint in hash-only mode), growing the
     /// per-value arrays for a new one. `placeholder` is used in hash-only mode, where the bytes
     /// can no longer be tested.
-    func internValue(kind: UInt32, _ bytes: UnsafeRawBufferPointer, placeholder: Bool) throws(IDRError) -> UInt32 {
-        let (v, inserted) = try values.intern(tag: kind, bytes.baseAddress, bytes.count)
+    func internValue(kind: UInt32, _ bytes: UnsafeRawBufferPointer, placeholder: Bool, hash: UInt64) throws(IDRError) -> UInt32 {
+        let (v, inserted) = try values.intern(tag: kind, bytes.baseAddress, bytes.count, hash: hash)
         if inserted {
             let isPlaceholder = fingerprinter.isKeyed
                 ? placeholder

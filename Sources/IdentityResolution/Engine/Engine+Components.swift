@@ -39,32 +39,42 @@ extension Engine {
     /// Fast path of an add: `r` (a fresh singleton, or after an upsert alone in its own
     /// entity; none of its values changed status) joins the entities of its linking values.
     func joinComponents(record r: Int) {
-        var roots: [UInt32] = []
-        var bridges: [UInt32] = []
-        let own = uf.find(UInt32(r))
-        if rootEntity[Int(own)] != Engine.none {
-            roots.append(own)
-            bridges.append(Engine.none)
-        }
-        forEachNode(ofRecord: r) { node in
-            let v = Int(occValue[Int(node)])
-            guard links(v) else { return }
-            // A linking value's records are all in one entity: any other record names it.
-            var o = valueHead[v]
-            while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
-            guard o != Engine.none else { return }
-            let root = uf.find(occRecord[Int(o)])
-            if root != own, !roots.contains(root) {
-                roots.append(root)
-                bridges.append(UInt32(v))
+        var nodes = 0
+        forEachNode(ofRecord: r) { _ in nodes += 1 }
+        // Roots met and the value that reached each (none for the record's own): on the stack,
+        // since an add must not allocate.
+        withUnsafeTemporaryAllocation(of: (root: UInt32, bridge: UInt32).self, capacity: nodes + 1) { found in
+            var count = 0
+            let own = uf.find(UInt32(r))
+            if rootEntity[Int(own)] != Engine.none {
+                found[0] = (own, Engine.none)
+                count = 1
             }
+            forEachNode(ofRecord: r) { node in
+                let v = Int(occValue[Int(node)])
+                guard links(v) else { return }
+                // A linking value's records are all in one entity: any other record names it.
+                var o = valueHead[v]
+                while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
+                guard o != Engine.none else { return }
+                let root = uf.find(occRecord[Int(o)])
+                if root != own, !found[0..<count].contains(where: { $0.root == root }) {
+                    found[count] = (root, UInt32(v))
+                    count += 1
+                }
+            }
+            join(record: r, own: own, UnsafeMutableBufferPointer(rebasing: found[0..<count]))
         }
-        if roots.count == 1, roots[0] == own {
+    }
+
+    /// Joins record `r` (whose set is `own`) with the sets of `found`, each reached by its bridge.
+    private func join(record r: Int, own: UInt32, _ found: UnsafeMutableBufferPointer<(root: UInt32, bridge: UInt32)>) {
+        if found.count == 1, found[0].root == own {
             // Alone in the entity it kept: nothing to join, only its values to point at it.
             setSlot(rootEntity[Int(own)], forLinkingValuesOf: r)
             return
         }
-        guard !roots.isEmpty else {
+        guard !found.isEmpty else {
             let slot = newEntity(createdBy: r)
             rootEntity[r] = slot
             entityAnchor[Int(slot)] = UInt32(r)
@@ -72,16 +82,19 @@ extension Engine {
             note(.created(slot: slot))
             return
         }
-        let slots = roots.map { rootEntity[Int($0)] }
-        let survivor = slots.min { entityCreated[Int($0)] < entityCreated[Int($1)] }!
-        for (i, s) in slots.enumerated() where s != survivor {
+        var survivor = rootEntity[Int(found[0].root)]
+        for f in found.dropFirst() where entityCreated[Int(rootEntity[Int(f.root)])] < entityCreated[Int(survivor)] {
+            survivor = rootEntity[Int(f.root)]
+        }
+        for f in found where rootEntity[Int(f.root)] != survivor {
+            let s = rootEntity[Int(f.root)]
             absorb(s, into: survivor)
             // The record's own entity joins through whichever identifier reached the survivor.
-            let via = bridges[i] != Engine.none ? bridges[i] : bridges.first { $0 != Engine.none }
+            let via = f.bridge != Engine.none ? f.bridge : found.first { $0.bridge != Engine.none }?.bridge
             note(.merged(from: s, into: survivor, via: via))
         }
         var root = own
-        for other in roots where other != own { root = uf.union(root, other) ?? uf.find(root) }
+        for f in found where f.root != own { root = uf.union(root, f.root) ?? uf.find(root) }
         rootEntity[Int(root)] = survivor
         entityAnchor[Int(survivor)] = root
         // Values of the absorbed entities reach `survivor` through the slot forwards.

@@ -37,6 +37,7 @@ extension Engine {
         let found = values.find(tag: k, scratch, n)
         scratch.update(repeating: 0, count: n)
         if configuration.erasureTombstones { tombstones.insert(fp) }
+        erasures &+= 1
         var holders: [UInt32] = []
         if let v = found {
             forEachRecord(of: Int(v)) { holders.append($0) }

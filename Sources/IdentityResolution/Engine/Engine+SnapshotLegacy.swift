@@ -29,7 +29,7 @@ extension Engine {
                 guard isNormal(value, kind: kind) else {
                     throw IDRError(.corruptData, "snapshot holds a value that is not in normal form")
                 }
-                pending.append(kind: kind, placeholder: placeholder == 1, value)
+                appendPending(pending, kind: kind, placeholder: placeholder == 1, value)
             }
             let r = try insertWithoutLinking(key: key, seq: seq)
             guard r == order.count else { throw rr.corrupt("a record key appears twice") }
@@ -101,7 +101,7 @@ extension Engine {
         var valueSet: [UInt32] = []
         for i in 0..<pending.count {
             let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder))
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
         }
         let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
         guard inserted else { return -1 }

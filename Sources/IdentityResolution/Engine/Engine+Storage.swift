@@ -138,7 +138,7 @@ extension Engine {
 
     /// Appends the add whose values are in ``pending`` to the log (before the add changes
     /// anything). Entries hold normalized values (fingerprints in hash-only mode), never raw ones.
-    func logAdd(key: UnsafeRawBufferPointer) throws(IDRError) {
+    func logAdd(key: UnsafeRawBufferPointer, _ pending: PendingValues) throws(IDRError) {
         guard let storage else { return }
         var w = ByteWriter()
         w.u8(4)
@@ -224,7 +224,7 @@ extension Engine {
             }
             try readPending(&p)
             // An add that failed when it was made fails again the same way: skip it.
-            _ = try? addPrepared(key: key, logging: false)
+            _ = try? addPrepared(key: key, keyHash: records.hasher.hash(key.baseAddress, key.count, tag: 0), pending, logging: false)
         case 3:
             let name = try p.string(limit: 64)
             guard let rule = NormalizationRule(rawValue: try p.u8()) else { throw p.corrupt("unknown rule") }
@@ -253,7 +253,7 @@ extension Engine {
                 throw p.corrupt("an unknown kind")
             }
             guard isNormal(value, kind: kind) else { throw p.corrupt("a value not in normal form") }
-            pending.append(kind: kind, placeholder: placeholder == 1, value)
+            appendPending(pending, kind: kind, placeholder: placeholder == 1, value)
         }
         pending.invalid = invalid
         pending.erased = erased

@@ -106,6 +106,7 @@ package struct KindRegistry: Sendable {
     /// The rule of a registered kind.
     ///
     /// - Throws: `unknownKind` if the kind is not registered.
+    @inline(__always)
     package func registeredRule(_ kind: IdentifierKind) throws(IDRError) -> NormalizationRule {
         guard let info = info(kind) else {
             throw IDRError(.unknownKind, "identifier kind \(kind.rawValue) is not registered")
@@ -114,6 +115,7 @@ package struct KindRegistry: Sendable {
     }
 
     /// The settings of a registered kind, or `nil`.
+    @inline(__always)
     package func info(_ kind: IdentifierKind) -> KindInfo? {
         let k = Int(kind.rawValue)
         return k < infos.count && infos[k].registered ? infos[k] : nil

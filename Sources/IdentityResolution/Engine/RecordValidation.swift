@@ -5,6 +5,7 @@ extension KindRegistry {
     ///
     /// - Returns: the key's base address (non-nil once checked).
     /// - Throws: `invalidArgument`, `limitExceeded`, `invalidUTF8`, `unknownKind`.
+    @inline(__always)
     func validate(
         recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>,
         limits: ResolverConfiguration.Limits, attributes: Bool = false

@@ -7,7 +7,10 @@
 /// nothing, and lookups do not find them.
 package struct PlaceholderGuard: Sendable {
     private var values: InternTable
-    private var patterns: [(kind: UInt32, bytes: [UInt8])] = []
+    /// Glob patterns, back to back in one buffer (`patternBytes[start..<end]`): the check runs
+    /// once per new value, and one array of arrays cost a retain and release per pattern.
+    private var patterns: [(kind: UInt32, start: Int, end: Int)] = []
+    private var patternBytes: [UInt8] = []
     private let builtInShapes: Bool
 
     /// Built-in placeholder values per rule, written raw and normalized by the kind's rule.
@@ -60,7 +63,7 @@ package struct PlaceholderGuard: Sendable {
                 for raw in list { try add(kind, rule, raw) }
             }
             for (r, list) in PlaceholderGuard.builtInPatterns where r == rule {
-                for p in list { patterns.append((kind, Array(p.utf8))) }
+                for p in list { addPattern(kind, p.utf8) }
             }
         }
         for id in c.placeholderValues {
@@ -82,7 +85,7 @@ package struct PlaceholderGuard: Sendable {
                 case .phone, .exact: b
                 }
             }
-            patterns.append((id.kind.rawValue, mapped))
+            addPattern(id.kind.rawValue, mapped)
         }
     }
 
@@ -99,16 +102,28 @@ package struct PlaceholderGuard: Sendable {
             }
         }
         for (r, list) in PlaceholderGuard.builtInPatterns where r == rule {
-            for p in list { patterns.append((kind, Array(p.utf8))) }
+            for p in list { addPattern(kind, p.utf8) }
         }
     }
 
+    private mutating func addPattern(_ kind: UInt32, _ bytes: some Sequence<UInt8>) {
+        let start = patternBytes.count
+        patternBytes.append(contentsOf: bytes)
+        patterns.append((kind, start, patternBytes.count))
+    }
+
     /// Whether the normalized value `v` of `kind` (rule `rule`) is a placeholder.
+    @inline(__always)
     package func isPlaceholder(kind: UInt32, rule: NormalizationRule, _ v: UnsafeRawBufferPointer) -> Bool {
         if values.count > 0, values.find(tag: kind, v.baseAddress, v.count) != nil { return true }
-        for p in patterns where p.kind == kind {
-            if p.bytes.withUnsafeBufferPointer({ globMatches($0, v) }) { return true }
+        let matched = patterns.withUnsafeBufferPointer { list in
+            patternBytes.withUnsafeBufferPointer { all in
+                list.contains { p in
+                    p.kind == kind && globMatches(UnsafeBufferPointer(rebasing: all[p.start..<p.end]), v)
+                }
+            }
         }
+        if matched { return true }
         guard builtInShapes else { return false }
         switch rule {
         case .phone: return PlaceholderGuard.isRepeatedDigitPhone(v)

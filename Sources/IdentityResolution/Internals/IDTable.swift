@@ -51,6 +51,14 @@ package struct IDTable: Sendable {
         }
     }
 
+    /// Asks the CPU to fetch the home slot of `id` (a hint for an insert to come).
+    @inline(__always)
+    package func prefetch(id: UInt64) {
+        let i = Int(truncatingIfNeeded: id) & mask
+        keys.prefetch(i)
+        slots.prefetch(i)
+    }
+
     /// Adds `id` (not 0, not held) → `slot`.
     package mutating func insert(_ id: UInt64, slot: UInt32) {
         precondition(id != 0, "entity IDs are never 0")

@@ -122,6 +122,36 @@ package struct InternTable: Sendable {
         slots.withUnsafeBufferPointer { s in idr_prefetch(s.baseAddress! + (Int(truncatingIfNeeded: h) & slotMask)) }
     }
 
+    /// The entry a lookup with hash `h` would compare first: the first slot on its probe path
+    /// whose hash fragment matches (unconfirmed: the bytes are not compared), or `nil` when the
+    /// path reaches an empty slot first. Asks the CPU to fetch that entry's word. For batch
+    /// pipelines, after ``prefetch(hash:)`` brought the slot in.
+    @inline(__always)
+    package func candidate(hash h: UInt64) -> Int? {
+        let fragment = h >> 32
+        var slot = Int(truncatingIfNeeded: h) & slotMask
+        return slots.withUnsafeBufferPointer { s in
+            while true {
+                let v = s[slot]
+                if v == 0 { return nil }
+                if v >> 32 == fragment {
+                    let i = Int(truncatingIfNeeded: v & 0xFFFF_FFFF) &- 1
+                    entries.prefetch(i)
+                    return i
+                }
+                slot = (slot &+ 1) & slotMask
+            }
+        }
+    }
+
+    /// Asks the CPU to fetch the first bytes of entry `i` (after ``candidate(hash:)`` brought
+    /// its word in).
+    @inline(__always)
+    package func prefetchBytes(_ i: Int) {
+        guard i >= 0, i < count else { return }
+        arena.prefetch(start(i))
+    }
+
     @inline(__always)
     private func probe(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int, hash h: UInt64) -> (found: UInt32?, slot: Int) {
         let fragment = h >> 32

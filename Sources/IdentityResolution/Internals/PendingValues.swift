@@ -4,13 +4,15 @@
 /// A class with manually managed storage because callers hold pointers into the bytes while
 /// they intern them; an array could move under those pointers.
 package final class PendingValues {
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private var used = 0
-    private var items: [(kind: UInt32, placeholder: Bool, start: Int, count: Int)] = []
+    // Unchecked exclusivity: one writer thread by contract, and dynamic checks on these
+    // properties showed up in the add profile (about 2%).
+    @exclusivity(unchecked) private var bytes: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var items: [(kind: UInt32, placeholder: Bool, start: Int, count: Int, hash: UInt64)] = []
     /// Values dropped as invalid / as erased while preparing.
-    package var invalid = 0
-    package var erased = 0
+    @exclusivity(unchecked) package var invalid = 0
+    @exclusivity(unchecked) package var erased = 0
     /// Whether ``reset()`` zeroes the bytes: only worth it when they must not outlive the call
     /// (hash-only mode); otherwise the same bytes are in the engine's arena anyway.
     package var scrubs = false
@@ -37,8 +39,8 @@ package final class PendingValues {
         erased = 0
     }
 
-    /// Appends a value.
-    package func append(kind: UInt32, placeholder: Bool, _ value: UnsafeRawBufferPointer) {
+    /// Appends a value and its hash (by the value table's hasher, with the kind as tag).
+    package func append(kind: UInt32, placeholder: Bool, _ value: UnsafeRawBufferPointer, hash: UInt64) {
         if used + value.count > capacity {
             var grown = capacity * 2
             while grown < used + value.count { grown *= 2 }
@@ -52,7 +54,7 @@ package final class PendingValues {
         if let base = value.baseAddress, value.count > 0 {
             (bytes + used).update(from: base.assumingMemoryBound(to: UInt8.self), count: value.count)
         }
-        items.append((kind, placeholder, used, value.count))
+        items.append((kind, placeholder, used, value.count, hash))
         used += value.count
     }
 
@@ -61,4 +63,8 @@ package final class PendingValues {
         let item = items[i]
         return (item.kind, item.placeholder, UnsafeRawBufferPointer(start: bytes + item.start, count: item.count))
     }
+
+    /// The hash given with value `i`.
+    @inline(__always)
+    package func hash(_ i: Int) -> UInt64 { items[i].hash }
 }

@@ -1,0 +1,99 @@
+/// Records on their way into an ``Engine``, a few at a time: record `r` is normalized and hashed
+/// at step `r` (its key, values and the ID it may get are then fetched from their tables'
+/// slots), the entries those slots name are fetched at step `r + 4`, their bytes and record
+/// lists at step `r + 8`, and it is added at step `r + 12`. By then most of what the add reads
+/// is in cache: a lone add waits for a dozen dependent memory reads, one after the other.
+///
+/// Prefetches are hints; the add itself finds everything again, so no stale hint can change a
+/// result. What is prepared ahead (normalized values, their hashes) depends only on the record
+/// and the engine's settings, except for erasure tombstones: a record prepared before an erase
+/// is prepared again before its add.
+///
+/// Each step may run under its own write lock (the C ABI takes the lock per step, so readers
+/// wait for one add at most); the pipeline must stay with one engine.
+package final class AddPipeline {
+    /// Steps between preparing a record and adding it.
+    package static let lag = 12
+    private static let ringSize = 16
+
+    private let ring: [PreparedAdd]
+    private let raws: UnsafeMutableBufferPointer<RawIdentifier>
+    private let engine: ObjectIdentifier
+
+    /// A pipeline for `engine` whose records have at most `identifierCapacity` identifiers.
+    ///
+    /// - Throws: `invalidArgument` when the capacity is negative or above
+    ///   `maxIdentifiersPerRecord`.
+    package init(engine: Engine, identifierCapacity: Int) throws(IDRError) {
+        let limit = engine.configuration.limits.maxIdentifiersPerRecord
+        guard (0...limit).contains(identifierCapacity) else {
+            throw IDRError(.invalidArgument, "identifierCapacity \(identifierCapacity) is not within 0...maxIdentifiersPerRecord (\(limit))")
+        }
+        ring = (0..<AddPipeline.ringSize).map { _ in
+            let p = PreparedAdd()
+            p.values.scrubs = engine.fingerprinter.isKeyed
+            return p
+        }
+        raws = .allocate(capacity: max(identifierCapacity, 1))
+        self.engine = ObjectIdentifier(engine)
+        self.capacity = identifierCapacity
+    }
+
+    private let capacity: Int
+
+    deinit { raws.deallocate() }
+
+    /// Runs step `step` of a batch of `count` records: prepares record `step`, fetches ahead for
+    /// the ones behind it, and adds record `step - lag`, returning its index and entity.
+    ///
+    /// - Throws: record `step - lag`'s error.
+    package func step(
+        _ step: Int, count: Int, engine e: Engine,
+        record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)
+    ) throws(IDRError) -> (Int, UInt64)? {
+        precondition(ObjectIdentifier(e) == engine, "a pipeline stays with the engine it was made for")
+        if step < count { prepare(step, e, record) }
+        if step >= 4, step - 4 < count { e.fetchEntries(ring[(step - 4) % AddPipeline.ringSize]) }
+        if step >= 8, step - 8 < count { e.fetchLists(ring[(step - 8) % AddPipeline.ringSize]) }
+        let r = step - AddPipeline.lag
+        guard r >= 0, r < count else { return nil }
+        let p = ring[r % AddPipeline.ringSize]
+        if p.erasures != e.erasures { prepare(r, e, record) }
+        if let error = p.error { throw error }
+        return (r, try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true))
+    }
+
+    /// Checks and normalizes record `r` into its ring entry (``Engine/prepareAhead(_:key:identifiers:)``).
+    private func prepare(_ r: Int, _ e: Engine, _ record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)) {
+        let p = ring[r % AddPipeline.ringSize]
+        let (key, n) = record(r, raws)
+        guard (0...capacity).contains(n) else {
+            p.reset(erasures: e.erasures)
+            p.error = IDRError(.invalidArgument, "record \(r) has \(n) identifiers, more than identifierCapacity \(capacity)")
+            return
+        }
+        e.prepareAhead(p, key: key, identifiers: UnsafeBufferPointer(rebasing: raws[0..<n]))
+    }
+}
+
+/// A record prepared ahead of its add by an ``AddPipeline``.
+package final class PreparedAdd {
+    let values = PendingValues()
+    @exclusivity(unchecked) var key = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) var keyHash: UInt64 = 0
+    @exclusivity(unchecked) var error: IDRError? = nil
+    /// ``Engine/erasures`` when it was prepared.
+    @exclusivity(unchecked) var erasures = 0
+    /// The entry a probe for the key / for each value compares first, or -1.
+    @exclusivity(unchecked) var keyCandidate = -1
+    @exclusivity(unchecked) var candidates: [Int] = []
+
+    /// Empties it for a new record.
+    func reset(erasures: Int) {
+        error = nil
+        self.erasures = erasures
+        values.reset()
+        keyCandidate = -1
+        candidates.removeAll(keepingCapacity: true)
+    }
+}

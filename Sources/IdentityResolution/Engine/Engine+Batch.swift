@@ -1,0 +1,93 @@
+extension Engine {
+    /// Adds `count` records in one call, with the same result as calling
+    /// ``add(recordKey:identifiers:)`` for each in order: upserts, events, log entries and IDs
+    /// are the same. It is faster because each record is normalized and hashed a few records
+    /// ahead of its add, and the table slots it will touch are fetched from memory meanwhile
+    /// (``AddPipeline``).
+    ///
+    /// - Parameters:
+    ///   - identifierCapacity: the most identifiers one record has (at most
+    ///     `maxIdentifiersPerRecord`); the buffer `record` fills has this many entries.
+    ///   - record: writes record `index`'s identifiers into the buffer and returns its key and
+    ///     how many identifiers it wrote. The key and value bytes must stay valid until the call
+    ///     returns. It may be called more than once for one index (after an ``erase(_:_:)`` from
+    ///     an event handler) and must then describe the same record.
+    ///   - entity: called with each record's index and entity ID once it is added, in order.
+    /// - Throws: the first record's error (as ``add(recordKey:identifiers:)``); the records
+    ///   before it are added (their `entity` calls were made), it and the ones after are not.
+    public func add(
+        count: Int, identifierCapacity: Int,
+        record: (_ index: Int, _ identifiers: UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int),
+        entity: (_ index: Int, _ id: UInt64) -> Void
+    ) throws(IDRError) {
+        guard count > 0 else { return }
+        let pipeline = try AddPipeline(engine: self, identifierCapacity: identifierCapacity)
+        for step in 0..<(count + AddPipeline.lag) {
+            if let (r, id) = try pipeline.step(step, count: count, engine: self, record: record) { entity(r, id) }
+        }
+    }
+}
+
+extension Engine {
+    // The stages of an ``AddPipeline``. They are engine methods, not pipeline ones: reached
+    // from another class, the kinds and intern tables were copied on each call (a retain and
+    // release per array inside them).
+
+    /// Checks and normalizes a record into `p`, hashes its key and values, and asks for the
+    /// slots they probe. Changes nothing in the engine.
+    func prepareAhead(_ p: PreparedAdd, key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) {
+        p.reset(erasures: erasures)
+        do {
+            let base = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits)
+            p.key = UnsafeRawBufferPointer(start: base, count: key.count)
+        } catch {
+            p.error = error
+            return
+        }
+        prepare(identifiers, into: p.values)
+        p.keyHash = records.hasher.hash(p.key.baseAddress, p.key.count, tag: 0)
+        records.prefetch(hash: p.keyHash)
+        for i in 0..<p.values.count { values.prefetch(hash: p.values.hash(i)) }
+        // The ID a new entity would get (unless taken): its slot in the ID table.
+        slotOfID.prefetch(id: XXH3.hash64(p.key))
+    }
+
+    /// Reads the slots fetched by ``prepareAhead(_:key:identifiers:)`` and asks for the
+    /// entries and per-value state they name.
+    func fetchEntries(_ p: PreparedAdd) {
+        guard p.error == nil else { return }
+        if let k = records.candidate(hash: p.keyHash) {
+            p.keyCandidate = k
+            recordAlive.prefetch(k)
+            recordHead.prefetch(k)
+            uf.parent.prefetch(k)
+        }
+        for i in 0..<p.values.count {
+            guard let v = values.candidate(hash: p.values.hash(i)) else {
+                p.candidates.append(-1)
+                continue
+            }
+            p.candidates.append(v)
+            valueHead.prefetch(v)
+            valueDegree.prefetch(v)
+            valueSlot.prefetch(v)
+            valueIsPlaceholder.prefetch(v)
+            valueGeneric.prefetch(v)
+        }
+    }
+
+    /// Asks for the candidates' bytes (the add compares them) and the first record of each
+    /// value's list (the add joins its entity).
+    func fetchLists(_ p: PreparedAdd) {
+        guard p.error == nil else { return }
+        if p.keyCandidate >= 0 { records.prefetchBytes(p.keyCandidate) }
+        for v in p.candidates where v >= 0 && v < valueHead.count {
+            values.prefetchBytes(v)
+            let head = valueHead[v]
+            if head != Engine.none {
+                occRecord.prefetch(Int(head))
+                occNext.prefetch(Int(head))
+            }
+        }
+    }
+}
