@@ -370,9 +370,12 @@ idr_status idr_engine_add(idr_engine *engine, const char *record_key, size_t rec
  * within its buffer. `out_entities` (may be NULL) receives each record's entity ID as it stood
  * right after that record was added.
  *
- * Records are added in order, each as by idr_engine_add. On an error, the records before the
- * failing one are added, the failing one is not, `*out_processed` (may be NULL) tells how many
- * were added and the last error names the record.
+ * Records are added in order, each as by idr_engine_add: the same entity IDs, events and log
+ * entries. It is faster than one idr_engine_add per record because each record is normalized
+ * and hashed a dozen records ahead of its add, while the memory its add will read is fetched. On
+ * an error, the records before the failing one are added, the failing one and the ones after are
+ * not, `*out_processed` (may be NULL) tells how many were added and the last error names the
+ * record.
  *
  * Ownership: every pointer is only read during the call.
  * Thread safety: a write (readers may run between records).

@@ -231,7 +231,11 @@ public final class Engine {
                 fp.store(into: base)
                 n = Fingerprint.byteCount
             }
-            guard let v = values.find(tag: kind.rawValue, base, n) else { return nil }
+            // The slot names the entry to compare: ask for its entity slot at the same time as
+            // its word and bytes, instead of after the comparison (one memory wait fewer).
+            let h = values.hasher.hash(base, n, tag: kind.rawValue)
+            if let c = values.candidate(hash: h) { valueSlot.prefetch(c) }
+            guard let v = values.find(tag: kind.rawValue, base, n, hash: h) else { return nil }
             var slot = valueSlot[Int(v)]
             guard slot != Engine.none else { return nil }
             while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
