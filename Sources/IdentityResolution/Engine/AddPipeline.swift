@@ -18,6 +18,8 @@ package final class AddPipeline {
 
     private let ring: [PreparedAdd]
     private let raws: UnsafeMutableBufferPointer<RawIdentifier>
+    /// Entries in `raws`: the most identifiers a record may have.
+    private let capacity: Int
     private let engine: ObjectIdentifier
 
     /// A pipeline for `engine` whose records have at most `identifierCapacity` identifiers.
@@ -38,8 +40,6 @@ package final class AddPipeline {
         self.engine = ObjectIdentifier(engine)
         self.capacity = identifierCapacity
     }
-
-    private let capacity: Int
 
     deinit { raws.deallocate() }
 
