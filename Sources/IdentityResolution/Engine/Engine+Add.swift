@@ -12,7 +12,7 @@ extension Engine {
         let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits)
         prepare(identifiers, into: pending)
         let k = UnsafeRawBufferPointer(start: keyBase, count: key.count)
-        return try addPrepared(key: k, keyHash: records.hasher.hash(keyBase, key.count, tag: 0), pending, logging: true)
+        return try addPrepared(key: k, keyHash: keyHash(k), pending, logging: true)
     }
 
     /// Normalizes `identifiers` into `pending` (fingerprints in hash-only mode) with their
@@ -46,6 +46,25 @@ extension Engine {
         if keyed { scratch.update(repeating: 0, count: scratchCapacity) }
     }
 
+    /// Interns the values of `pending` into `valueSet` (empty on entry): ascending, distinct.
+    func internValues(_ pending: PendingValues, into valueSet: inout [UInt32]) throws(IDRError) {
+        for i in 0..<pending.count {
+            let (kind, placeholder, bytes) = pending[i]
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
+        }
+        valueSet.sort()
+        var kept = 0
+        for i in valueSet.indices where i == 0 || valueSet[i] != valueSet[kept - 1] {
+            valueSet[kept] = valueSet[i]
+            kept += 1
+        }
+        valueSet.removeLast(valueSet.count - kept)
+    }
+
+    /// The hash of a record key in the record table.
+    @inline(__always)
+    func keyHash(_ key: UnsafeRawBufferPointer) -> UInt64 { records.hasher.hash(key.baseAddress, key.count, tag: 0) }
+
     /// Appends a prepared value to `pending` with its hash in the value table.
     @inline(__always)
     func appendPending(_ pending: PendingValues, kind: UInt32, placeholder: Bool, _ bytes: UnsafeRawBufferPointer) {
@@ -66,17 +85,7 @@ extension Engine {
         var valueSet = valueScratch
         valueScratch = []
         defer { valueSet.removeAll(keepingCapacity: true); valueScratch = valueSet }
-        for i in 0..<pending.count {
-            let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
-        }
-        valueSet.sort()
-        var kept = 0
-        for i in valueSet.indices where i == 0 || valueSet[i] != valueSet[kept - 1] {
-            valueSet[kept] = valueSet[i]
-            kept += 1
-        }
-        valueSet.removeLast(valueSet.count - kept)
+        try internValues(pending, into: &valueSet)
 
         let (index, inserted) = try records.intern(tag: 0, key.baseAddress, key.count, hash: keyHash)
         invalidValueCount += pending.invalid

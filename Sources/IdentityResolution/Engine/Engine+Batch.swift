@@ -45,7 +45,7 @@ extension Engine {
             return
         }
         prepare(identifiers, into: p.values)
-        p.keyHash = records.hasher.hash(p.key.baseAddress, p.key.count, tag: 0)
+        p.keyHash = keyHash(p.key)
         records.prefetch(hash: p.keyHash)
         for i in 0..<p.values.count { values.prefetch(hash: p.values.hash(i)) }
         // The ID a new entity would get (unless taken): its slot in the ID table.

@@ -99,10 +99,7 @@ extension Engine {
     private func insertWithoutLinking(key: UnsafeRawBufferPointer, seq: UInt64) throws(IDRError) -> Int {
         let keyBase = try kinds.validate(recordKey: key, identifiers: UnsafeBufferPointer(start: nil, count: 0), limits: configuration.limits)
         var valueSet: [UInt32] = []
-        for i in 0..<pending.count {
-            let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
-        }
+        try internValues(pending, into: &valueSet)
         let (index, inserted) = try records.intern(tag: 0, keyBase, key.count)
         guard inserted else { return -1 }
         appendRecordSlots()
@@ -110,8 +107,6 @@ extension Engine {
         recordAlive[r] = true
         recordSeq[r] = seq
         recordCount += 1
-        valueSet.sort()
-        valueSet = valueSet.enumerated().filter { $0.offset == 0 || valueSet[$0.offset - 1] != $0.element }.map(\.element)
         linkRecord(r, values: valueSet)
         return r
     }

@@ -136,7 +136,7 @@ extension Engine {
 
     // MARK: Log entries
 
-    /// Appends the add whose values are in ``pending`` to the log (before the add changes
+    /// Appends the add of `key` with the values in `pending` to the log (before the add changes
     /// anything). Entries hold normalized values (fingerprints in hash-only mode), never raw ones.
     func logAdd(key: UnsafeRawBufferPointer, _ pending: PendingValues) throws(IDRError) {
         guard let storage else { return }
@@ -224,7 +224,7 @@ extension Engine {
             }
             try readPending(&p)
             // An add that failed when it was made fails again the same way: skip it.
-            _ = try? addPrepared(key: key, keyHash: records.hasher.hash(key.baseAddress, key.count, tag: 0), pending, logging: false)
+            _ = try? addPrepared(key: key, keyHash: keyHash(key), pending, logging: false)
         case 3:
             let name = try p.string(limit: 64)
             guard let rule = NormalizationRule(rawValue: try p.u8()) else { throw p.corrupt("unknown rule") }
