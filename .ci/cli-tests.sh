@@ -127,6 +127,14 @@ check "valid phones still link" bash -c "[ \$(grep '^r2,' '$T/junk.out' | cut -d
 "$BIN" resolve "$T/a.csv" --out "$T/s2.out" --state "$T/state" --quiet
 check "--state: a re-run keeps every ID" cmp -s "$T/s1.out" "$T/s2.out"
 check "--state: same partition as bulk" bash -c "'$BIN' score --truth '$T/a.out' --predicted '$T/s1.out' | grep -q 'F1 1.0000'"
+# --state with per-entity limits: the online engine refuses the same links as bulk.
+echo '{"entity_limits": {"loyalty_id": 1, "email": 1}}' > "$T/limits.json"
+"$BIN" resolve "$T/a.csv" --out "$T/lb.out" --config "$T/limits.json" --stats "$T/lb.json" --quiet
+check "limits refuse links in this sample" bash -c "grep -qE '\"refused_links\": [1-9]' '$T/lb.json'"
+"$BIN" resolve "$T/a.csv" --out "$T/ls1.out" --config "$T/limits.json" --state "$T/lstate" --quiet
+"$BIN" resolve "$T/a.csv" --out "$T/ls2.out" --config "$T/limits.json" --state "$T/lstate" --quiet
+check "--state with limits: same partition as bulk" bash -c "'$BIN' score --truth '$T/lb.out' --predicted '$T/ls1.out' | grep -q 'F1 1.0000'"
+check "--state with limits: a re-run keeps every ID" cmp -s "$T/ls1.out" "$T/ls2.out"
 check "--state: the state file is private" bash -c "[ \$(stat -c %a '$T/state') = 600 ]"
 { head -1 "$T/a.csv"; tail -n +2 "$T/a.csv" | head -1000; } > "$T/day1.csv"
 rm -f "$T/state2" "$T/state2.log"

@@ -97,6 +97,8 @@ struct ExplainCommand: ParsableCommand {
             return "joined: \(chain(path))"
         case .refused(let by, let identifier, let path):
             return "not joined: \(engine.kindName(identifier.kind)) \(identifier.value) is \(by == .placeholder ? "a placeholder" : "generic") and links nothing\n  \(chain(path))"
+        case .overLimit(let kind, let limit, let identifier, let path):
+            return "not joined: linking through \(engine.kindName(identifier.kind)) \(identifier.value) would give one entity more than \(limit) \(engine.kindName(kind)) value\(limit == 1 ? "" : "s") (entity limit)\n  \(chain(path))"
         case .noSharedEvidence:
             return "not joined: no shared evidence"
         }

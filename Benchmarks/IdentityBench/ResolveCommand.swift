@@ -201,11 +201,7 @@ extension ResolveCommand {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
-        guard configuration.entityLimits.isEmpty else {
-            throw IDRError(.invalidArgument, "--state uses the online engine, which has no per-entity limits yet")
-        }
-        configuration.entityLimits = [:]
+        let configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
         var engineConfiguration = configuration
         if let hashOnlySecretFile {
             guard var secret = try FileIO.read(hashOnlySecretFile) else {

@@ -143,6 +143,8 @@ public func idr_engine_why(
                 return "{\"joined\": true, \"path\": \(json(path, e))}"
             case .refused(let by, let identifier, let path):
                 return "{\"joined\": false, \"refused_by\": \(json(by.rawValue)), \"identifier\": \(json(identifier, e)), \"path\": \(json(path, e))}"
+            case .overLimit(let kind, let limit, let identifier, let path):
+                return "{\"joined\": false, \"refused_by\": \"entity_limit\", \"limited_kind\": \(json(e.kindName(kind))), \"limit\": \(limit), \"identifier\": \(json(identifier, e)), \"path\": \(json(path, e))}"
             case .noSharedEvidence:
                 return "{\"joined\": false, \"reason\": \"no shared evidence\"}"
             }

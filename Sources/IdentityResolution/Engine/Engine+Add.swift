@@ -199,7 +199,7 @@ extension Engine {
     }
 
     /// Registers a custom kind (see ``Resolver/registerKind(named:rule:genericThreshold:entityLimit:distinguishesCustomers:)``;
-    /// entity limits are not available on the engine).
+    /// a kind registered on a live engine has no entity limit: give limits in the configuration).
     public func registerKind(
         named name: String, rule: NormalizationRule, genericThreshold: Int? = nil, distinguishesCustomers: Bool = true
     ) throws(IDRError) -> IdentifierKind {
@@ -238,14 +238,16 @@ extension Engine {
             genericValueCount += 1
             flipped.append(Int(v))
         }
-        if flipped.isEmpty {
+        if flipped.isEmpty, !entityLimitsOn {
             joinComponents(record: r)
         } else {
+            // With limits the new record can change which links its component refuses: the
+            // component is resolved again (Engine+Limits).
             var seeds: [UInt32] = [UInt32(r)]
             for v in flipped { forEachRecord(of: v) { seeds.append($0) } }
             rootEntity[r] = Engine.none
             // The value that became generic cut what it held; the record's linking values bridge.
-            writeCut = UInt32(flipped[0])
+            if let v = flipped.first { writeCut = UInt32(v) }
             let bridge = valueSet.first { links(Int($0)) }
             recompute(seeds: seeds, detached: [], via: bridge)
         }

@@ -113,7 +113,9 @@ extension Engine {
     ///
     /// Every record of every entity touched is reached from a seed (a split piece always
     /// holds a seed: the record or value that held it to the rest), so resetting exactly the
-    /// records reached leaves no stale parent pointer behind.
+    /// records reached leaves no stale parent pointer behind. With per-entity limits the link
+    /// components reached are split again into their limited parts (Engine+Limits); an entity
+    /// lies inside one link component, so the same argument holds.
     func recompute(seeds: [UInt32], detached: [UInt32], via bridge: UInt32? = nil) {
         nextEpoch()
         var pieces: [[UInt32]] = []
@@ -122,6 +124,17 @@ extension Engine {
             var linkingValues: [UInt32] = []
             pieces.append(collect(from: s, values: &linkingValues))
             pieceValues.append(linkingValues)
+        }
+        // With limits the pieces are the limited parts of those link components.
+        var componentValues: [UInt32] = []
+        if entityLimitsOn {
+            var parts: [[UInt32]] = []
+            for (p, piece) in pieces.enumerated() {
+                parts += limitedParts(of: piece, values: pieceValues[p])
+                componentValues += pieceValues[p]
+            }
+            pieces = parts
+            pieceValues = []
         }
         // Old entity of every record involved, read before any reset.
         var oldSlot: [[UInt32]] = pieces.map { piece in piece.map { rootEntity[Int(uf.find($0))] } }
@@ -174,8 +187,9 @@ extension Engine {
             let root = uf.find(piece[0])
             rootEntity[Int(root)] = slot
             entityAnchor[Int(slot)] = root
-            for v in pieceValues[p] { valueSlot[Int(v)] = slot }
+            if !entityLimitsOn { for v in pieceValues[p] { valueSlot[Int(v)] = slot } }
         }
+        if entityLimitsOn { setLimitedSlots(componentValues) }
         if wantsEvents {
             // An old entity whose records now lie in several pieces split; its own piece first.
             for slot in oldest.keys.sorted() {

@@ -12,6 +12,10 @@ public enum WhyAnswer: Sendable, Equatable {
     case joined(path: [EvidenceStep])
     /// The only chains between them go through an identifier that a guard stopped linking.
     case refused(by: GuardKind, identifier: EventIdentifier, path: [EvidenceStep])
+    /// A chain of linking identifiers joins them, but a per-entity limit refused a link on it:
+    /// together their entities would hold more than `limit` distinct values of `kind`.
+    /// `identifier` is the one whose link was refused.
+    case overLimit(kind: IdentifierKind, limit: Int, identifier: EventIdentifier, path: [EvidenceStep])
     /// Nothing connects them, not even through stopped identifiers.
     case noSharedEvidence
 }
@@ -22,6 +26,8 @@ public enum GuardKind: String, Sendable, Equatable {
     case placeholder
     /// A generic value: shared by more customers than its kind's threshold.
     case generic
+    /// A per-entity limit (``WhyAnswer/overLimit(kind:limit:identifier:path:)``).
+    case entityLimit = "entity_limit"
 }
 
 /// How an entity holds together: its records and the identifiers that link them.
@@ -48,8 +54,13 @@ extension Engine {
     public func why(_ a: String, _ b: String) throws(IDRError) -> WhyAnswer {
         guard let ra = recordIndex(a), recordAlive[ra] else { throw IDRError(.notFound, "no record \"\(a)\"") }
         guard let rb = recordIndex(b), recordAlive[rb] else { throw IDRError(.notFound, "no record \"\(b)\"") }
-        if let path = shortestPath(from: UInt32(ra), to: UInt32(rb), throughStopped: false) {
-            return .joined(path: steps(path))
+        if !entityLimitsOn || sameEntity(UInt32(ra), UInt32(rb)) {
+            let within = entityLimitsOn ? uf.root(of: UInt32(ra)) : nil
+            if let path = shortestPath(from: UInt32(ra), to: UInt32(rb), throughStopped: false, within: within) {
+                return .joined(path: steps(path))
+            }
+        } else if let path = shortestPath(from: UInt32(ra), to: UInt32(rb), throughStopped: false) {
+            return overLimit(path)
         }
         guard let path = shortestPath(from: UInt32(ra), to: UInt32(rb), throughStopped: true) else {
             return .noSharedEvidence
@@ -57,6 +68,21 @@ extension Engine {
         let blocking = path.lazy.compactMap(\.via).first { !self.links(Int($0)) }!
         let guardKind: GuardKind = valueIsPlaceholder[Int(blocking)] ? .placeholder : .generic
         return .refused(by: guardKind, identifier: identifier(blocking), path: steps(path))
+    }
+
+    /// The answer for records in different entities joined by a chain of linking values: the
+    /// chain's first step between two entities is a link the limits refused.
+    private func overLimit(_ path: [(record: UInt32, via: UInt32?)]) -> WhyAnswer {
+        let i = path.indices.dropFirst().first { !sameEntity(path[$0 - 1].record, path[$0].record) }!
+        let v = path[i].via!
+        // The value's records were linked to its record with the smallest key: the refused link
+        // joined that record's entity and one of the two here (the other may be a third entity
+        // refused the same way).
+        var first = path[i].record
+        forEachRecord(of: Int(v)) { r in if records.bytesLess(Int(r), Int(first)) { first = r } }
+        let other = sameEntity(first, path[i].record) ? path[i - 1].record : path[i].record
+        let (kind, limit) = exceededLimit(between: first, other) ?? (values.tag(Int(v)), entityLimit(values.tag(Int(v))))
+        return .overLimit(kind: IdentifierKind(rawValue: kind), limit: limit, identifier: identifier(v), path: steps(path))
     }
 
     /// The records of an entity (after ``resolve(_:)``) and the identifiers that link them.
@@ -75,8 +101,11 @@ extension Engine {
                 let v = occValue[Int(node)]
                 guard self.links(Int(v)), seen.insert(v).inserted, valueDegree[Int(v)] > 1 else { return }
                 var holders: [String] = []
-                forEachRecord(of: Int(v)) { holders.append(records.string(at: Int($0))) }
-                byValue[v] = holders.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                forEachRecord(of: Int(v)) { y in
+                    // With limits a value can also be held in other entities: those records are not links here.
+                    if !entityLimitsOn || sameEntity(y, UInt32(r)) { holders.append(records.string(at: Int(y))) }
+                }
+                if holders.count > 1 { byValue[v] = holders.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
             }
         }
         let links = byValue.keys.sorted { x, y in
@@ -96,8 +125,10 @@ extension Engine {
     }
 
     /// Breadth-first from `a` to `b` through linking values (and, with `throughStopped`, through
-    /// placeholder and generic values too). Uses only local state: safe for concurrent readers.
-    private func shortestPath(from a: UInt32, to b: UInt32, throughStopped: Bool) -> [(record: UInt32, via: UInt32?)]? {
+    /// placeholder and generic values too), only through records of the set rooted at `within`
+    /// when given. Uses only local state: safe for concurrent readers.
+    private func shortestPath(from a: UInt32, to b: UInt32, throughStopped: Bool,
+                              within: UInt32? = nil) -> [(record: UInt32, via: UInt32?)]? {
         if a == b { return [(a, nil)] }
         var parent: [UInt32: (record: UInt32, via: UInt32)] = [:]
         var seenValues: Set<UInt32> = []
@@ -115,7 +146,7 @@ extension Engine {
                 var o = valueHead[Int(v)]
                 while o != Engine.none {
                     let y = occRecord[Int(o)]
-                    if visited.insert(y).inserted {
+                    if within == nil || uf.root(of: y) == within, visited.insert(y).inserted {
                         parent[y] = (x, v)
                         if y == b { break search }
                         queue.append(y)

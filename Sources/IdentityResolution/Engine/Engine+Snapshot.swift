@@ -1,9 +1,11 @@
-/// Snapshot format, version 3 (little-endian; README, "Persistence"):
+/// Snapshot format, version 4 (little-endian; README, "Persistence"):
 ///
 ///     "IDRSNAP\0"  u32 version  u64 generation
 ///     section*: u32 tag, u64 length, u64 XXH3-64 of the payload, payload
 ///       1 configuration (custom kinds included, in registration order), then u8 flags
-///         (1 hash-only, 2 erasure tombstones) and u64 secret verifier (0 without a secret)
+///         (1 hash-only, 2 erasure tombstones) and u64 secret verifier (0 without a secret),
+///         then the per-entity limits: u32 n, n × (u32 kind, u32 limit) for built-in kinds,
+///         u32 limit per custom kind (0: none), u32 m, m × u32 kinds of the link priority
 ///       5 records: key table (arena, entry words, hash slots or none), then per record u64
 ///         age, u32 entity slot, u32 end of its value numbers (arrays: u64 count, elements)
 ///       6 values: value table, per value u8 flags (1 placeholder, 2 generic) and u32 entity
@@ -13,13 +15,14 @@
 ///       4 erasure: u64 values dropped as erased, u64 n, n × (u64, u64) tombstones, ascending
 ///     "IDREND\0\0"  u64 XXH3-64 of everything before
 ///
-/// Version 2 (still read) had sections 1, 2 (every record with its values, one by one), 3 (the
+/// Version 3 (still read) is version 4 without the limits at the end of section 1 (an engine
+/// could not have any). Version 2 (still read) had sections 1, 2 (every record with its values, one by one), 3 (the
 /// entity slots one by one, then each record's slot) and 4; version 1 lacked the
 /// configuration's last fields, the placeholder bytes and section 4 (Engine+SnapshotLegacy).
 extension Engine {
     static let snapshotMagic: [UInt8] = Array("IDRSNAP\0".utf8)
     static let snapshotEnd: [UInt8] = Array("IDREND\0\0".utf8)
-    static let snapshotVersion: UInt32 = 3
+    static let snapshotVersion: UInt32 = 4
 
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
@@ -91,6 +94,14 @@ extension Engine {
         }
         p.u8((fingerprinter.isKeyed ? 1 : 0) | (c.erasureTombstones ? 2 : 0))
         p.u64(fingerprinter.verifier)
+        // Version 4: per-entity limits (built-in kinds, then one per custom kind above, 0 for
+        // none) and the link priority.
+        let limits = c.entityLimits.sorted { $0.key < $1.key }
+        p.u32(UInt32(limits.count))
+        for (k, l) in limits { p.u32(k.rawValue); p.u32(UInt32(l)) }
+        for k in custom { p.u32(UInt32(kinds[k].entityLimit)) }
+        p.u32(UInt32(c.linkPriority.count))
+        for k in c.linkPriority { p.u32(k.rawValue) }
     }
 
     /// Reads section 1; returns the configuration (without a secret) and the stored verifier
@@ -158,6 +169,23 @@ extension Engine {
             verifier = try r.u64()
             guard flags & ~3 == 0, (flags & 1 != 0) == (verifier != 0) else { throw r.corrupt("bad mode flags") }
             c.erasureTombstones = flags & 2 != 0
+        }
+        if version >= 4 {
+            let limitCount = Int(try r.u32())
+            try r.need(limitCount * 8)
+            for _ in 0..<limitCount {
+                let k = try r.u32(), l = try r.u32()
+                c.entityLimits[IdentifierKind(rawValue: k)] = Int(l)
+            }
+            try r.need(c.customKinds.count * 4)
+            for i in c.customKinds.indices {
+                let l = try r.u32()
+                c.customKinds[i].entityLimit = l == 0 ? nil : Int(l)
+            }
+            let priorityCount = Int(try r.u32())
+            try r.need(priorityCount * 4)
+            c.linkPriority = []
+            for _ in 0..<priorityCount { c.linkPriority.append(IdentifierKind(rawValue: try r.u32())) }
         }
         guard r.remaining == 0 else { throw r.corrupt("trailing bytes in the configuration") }
         return (c, verifier)

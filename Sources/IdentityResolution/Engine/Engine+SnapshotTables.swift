@@ -76,22 +76,25 @@ extension Engine {
         var link = [UInt32](repeating: Engine.none, count: records.count)
         var depth = [UInt32](repeating: 0, count: records.count)
         var visited = [Bool](repeating: false, count: records.count)
-        var valueSeen = [Bool](repeating: false, count: values.count)
+        // The tree that last went through each value: with per-entity limits a value's records
+        // can lie in several entities, and each of their trees may go through it.
+        var valueSeen = [UInt32](repeating: Engine.none, count: values.count)
         var queue: [UInt32] = []
         for start in 0..<records.count where recordAlive[start] && !visited[start] {
             visited[start] = true
             queue.removeAll(keepingCapacity: true)
             queue.append(UInt32(start))
+            let root = uf.root(of: UInt32(start))
             var i = 0
             while i < queue.count {
                 let x = Int(queue[i])
                 i += 1
                 forEachNode(ofRecord: x) { node in
                     let v = Int(occValue[Int(node)])
-                    guard links(v), !valueSeen[v] else { return }
-                    valueSeen[v] = true
+                    guard links(v), valueSeen[v] != UInt32(start) else { return }
+                    valueSeen[v] = UInt32(start)
                     forEachRecord(of: v) { y in
-                        guard !visited[Int(y)] else { return }
+                        guard !visited[Int(y)], !entityLimitsOn || uf.root(of: y) == root else { return }
                         visited[Int(y)] = true
                         link[Int(y)] = UInt32(x)
                         depth[Int(y)] = depth[x] + 1
@@ -281,6 +284,7 @@ extension Engine {
         // in the pass that builds the values' lists; connection — each entity's records form its
         // stored spanning tree — on the second core meanwhile.
         final class Verdict: @unchecked Sendable { var problem: String? }
+        let limited = entityLimitsOn
         let tree = Verdict()
         var valueHead = [UInt32](), degree = [UInt32](), next = [UInt32](), prev = [UInt32]()
         var rootEntity = [UInt32](), anchor = [UInt32](), parent = [UInt32](), size = [UInt32]()
@@ -328,7 +332,10 @@ extension Engine {
                     }
                 }
             }
-            if split { problem = "linked records are in different entities"; return }
+            // With per-entity limits a linking value may be held in several entities; the
+            // spanning trees still prove that each entity lies inside one link component, which
+            // is what writes rely on.
+            if split, !limited { problem = "linked records are in different entities"; return }
             // Each entity's tree root anchors it: every record's parent in the union-find.
             rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
             anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)

@@ -21,7 +21,10 @@
 /// record set added one by one in key order with no removals they coincide on every entity whose
 /// smallest key was added first.
 ///
-/// Per-entity limits are not supported yet: an engine with them configured cannot be created.
+/// **Per-entity limits** (``ResolverConfiguration/entityLimits``) split link components as the
+/// bulk resolver does; each write then re-resolves the link components it touches (a cost in
+/// proportion to their size), and a lookup of a value whose records the limits keep apart answers
+/// with the entity of its record with the smallest key. Kinds registered on the engine have no limit.
 /// Not thread-safe: one thread at a time.
 public final class Engine {
     /// The configuration this engine was created with.
@@ -121,6 +124,10 @@ public final class Engine {
     let scratchCapacity: Int
     /// The values of the add in progress (``prepare(_:into:)``).
     let pending = PendingValues()
+    /// Whether per-entity limits are configured (fixed: kinds registered later have none).
+    package let entityLimitsOn: Bool
+    /// Record → its number inside the link component being split under limits (scratch).
+    @exclusivity(unchecked) var limitLocal: [UInt32] = []
     /// Bumped by every erase: records prepared ahead by a batch before it are prepared again,
     /// since their values were checked against the tombstones of the time.
     @exclusivity(unchecked) package var erasures = 0
@@ -145,8 +152,7 @@ public final class Engine {
 
     /// Creates an engine.
     ///
-    /// - Throws: `invalidArgument` for an invalid configuration or one with entity limits
-    ///   (not supported by the online engine yet).
+    /// - Throws: `invalidArgument` for an invalid configuration.
     public convenience init(configuration: ResolverConfiguration = ResolverConfiguration()) throws(IDRError) {
         try self.init(configuration: configuration, hasher: KeyHasher())
     }
@@ -154,9 +160,7 @@ public final class Engine {
     /// Creates an engine whose tables hash with `hasher`.
     package init(configuration c: ResolverConfiguration, hasher: KeyHasher) throws(IDRError) {
         let registry = try KindRegistry(configuration: c, hasher: hasher)
-        guard !registry.entityLimitsActive else {
-            throw IDRError(.invalidArgument, "per-entity limits are not supported by the online engine yet")
-        }
+        entityLimitsOn = registry.entityLimitsActive
         configuration = c
         kindsStorage = .allocate(capacity: 1)
         kindsStorage.initialize(to: registry)
@@ -267,22 +271,7 @@ public final class Engine {
     /// The record keys of an entity (after ``resolve(_:)``), sorted bytewise; empty if unknown.
     public func members(of id: UInt64) -> [String] {
         guard let current = resolve(id), let slot = slotOfID[current] else { return [] }
-        // A visited set of the caller's own, so that concurrent readers share nothing.
-        var seenRecords: Set<UInt32> = [entityAnchor[Int(slot)]]
-        var seenValues: Set<UInt32> = []
-        var queue: [UInt32] = [entityAnchor[Int(slot)]]
-        var i = 0
-        while i < queue.count {
-            let x = Int(queue[i])
-            i += 1
-            forEachNode(ofRecord: x) { node in
-                let v = occValue[Int(node)]
-                guard links(Int(v)), seenValues.insert(v).inserted else { return }
-                forEachRecord(of: Int(v)) { y in
-                    if seenRecords.insert(y).inserted { queue.append(y) }
-                }
-            }
-        }
+        let queue = entityRecords(of: entityAnchor[Int(slot)])
         var keys = queue.map { records.string(at: Int($0)) }
         keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return keys

@@ -14,11 +14,7 @@ extension Resolver {
     func linkWithLimits(_ uf: inout UnionFind, flags: [UInt8], fuzzyLinks: [FuzzyLink] = []) -> ([RefusedLink], Int) {
         let n = records.count
         let nv = values.count
-        var rank = [Int](repeating: 0, count: kinds.count)
-        for k in kinds.indices { rank[k] = 1000 + k }
-        for (i, kind) in configuration.linkPriority.enumerated() where Int(kind.rawValue) < kinds.count {
-            rank[Int(kind.rawValue)] = i
-        }
+        let rank = LimitedValues.linkRanks(priority: configuration.linkPriority, kindCount: kinds.count)
         // Records of each linkable value (CSR), deduplicated and sorted by key bytes.
         var start = [Int](repeating: 0, count: nv + 1)
         for v in occurrenceValue where flags[Int(v)] == 0 { start[Int(v) + 1] += 1 }
@@ -42,7 +38,7 @@ extension Resolver {
         }
         for r in 0..<n where held[r].count > 1 {
             held[r].sort()
-            held[r] = dedupedSorted(held[r])
+            LimitedValues.deduplicate(&held[r])
         }
         var order = (0..<nv).filter { flags[$0] == 0 && start[$0 + 1] - start[$0] > 1 }
         order.sort { a, b in
@@ -53,13 +49,13 @@ extension Resolver {
         for v in order {
             var recs = Array(members[start[v]..<start[v + 1]])
             recs.sort { records.bytesLess(Int($0), Int($1)) }
-            recs = dedupedSorted32(recs)
+            LimitedValues.deduplicate(&recs)
             let r0 = recs[0]
             for r in recs.dropFirst() {
                 let a = uf.find(r0), b = uf.find(r)
                 if a == b { continue }
-                let merged = sortedUnion(held[Int(a)], held[Int(b)])
-                if let (kind, limit) = exceededLimit(merged, held[Int(a)], held[Int(b)]) {
+                let merged = LimitedValues.union(held[Int(a)], held[Int(b)])
+                if let (kind, limit) = LimitedValues.exceeded(merged, held[Int(a)], held[Int(b)], limit: entityLimit) {
                     let viaKind = values.tag(v)
                     refused.append(RefusedLink(
                         recordKey: records.string(at: Int(r0)), otherRecordKey: records.string(at: Int(r)),
@@ -76,8 +72,8 @@ extension Resolver {
         for link in orderedByConfidence(fuzzyLinks) {
             let a = uf.find(UInt32(link.recordA)), b = uf.find(UInt32(link.recordB))
             if a == b { continue }
-            let merged = sortedUnion(held[Int(a)], held[Int(b)])
-            if let (kind, limit) = exceededLimit(merged, held[Int(a)], held[Int(b)]) {
+            let merged = LimitedValues.union(held[Int(a)], held[Int(b)])
+            if let (kind, limit) = LimitedValues.exceeded(merged, held[Int(a)], held[Int(b)], limit: entityLimit) {
                 refused.append(RefusedLink(
                     recordKey: records.string(at: link.recordA), otherRecordKey: records.string(at: link.recordB),
                     viaKind: IdentifierKind(rawValue: 0), viaValue: link.levelsDescription, fuzzyProbability: link.probability,
@@ -92,6 +88,8 @@ extension Resolver {
         return (refused, merges)
     }
 
+    private func entityLimit(_ kind: UInt32) -> Int { kinds[Int(kind)].entityLimit }
+
     /// Fuzzy links by falling probability, ties by the smaller then the larger record key.
     private func orderedByConfidence(_ links: [FuzzyLink]) -> [FuzzyLink] {
         func keys(_ l: FuzzyLink) -> (Int, Int) {
@@ -104,57 +102,4 @@ extension Resolver {
             return records.bytesLess(x1, y1)
         }
     }
-
-    /// The first limited kind whose distinct count in `merged` passes its limit and both sides.
-    private func exceededLimit(_ merged: [UInt64], _ a: [UInt64], _ b: [UInt64]) -> (UInt32, Int)? {
-        var i = 0
-        while i < merged.count {
-            let kind = UInt32(merged[i] >> 32)
-            var j = i
-            while j < merged.count, UInt32(merged[j] >> 32) == kind { j += 1 }
-            let limit = kinds[Int(kind)].entityLimit
-            let count = j - i
-            if count > limit,
-               count > a.lazy.filter({ UInt32($0 >> 32) == kind }).count,
-               count > b.lazy.filter({ UInt32($0 >> 32) == kind }).count {
-                return (kind, limit)
-            }
-            i = j
-        }
-        return nil
-    }
-}
-
-/// Removes adjacent duplicates from a sorted array.
-private func dedupedSorted(_ a: [UInt64]) -> [UInt64] {
-    var out: [UInt64] = []
-    out.reserveCapacity(a.count)
-    for x in a where out.last != x { out.append(x) }
-    return out
-}
-
-private func dedupedSorted32(_ a: [UInt32]) -> [UInt32] {
-    var out: [UInt32] = []
-    out.reserveCapacity(a.count)
-    for x in a where out.last != x { out.append(x) }
-    return out
-}
-
-/// The sorted union of two sorted, duplicate-free arrays.
-private func sortedUnion(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
-    if a.isEmpty { return b }
-    if b.isEmpty { return a }
-    var out: [UInt64] = []
-    out.reserveCapacity(a.count + b.count)
-    var i = 0, j = 0
-    while i < a.count || j < b.count {
-        if j == b.count || (i < a.count && a[i] < b[j]) {
-            out.append(a[i]); i += 1
-        } else if i == a.count || b[j] < a[i] {
-            out.append(b[j]); j += 1
-        } else {
-            out.append(a[i]); i += 1; j += 1
-        }
-    }
-    return out
 }

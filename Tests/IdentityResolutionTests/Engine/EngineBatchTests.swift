@@ -63,10 +63,11 @@ struct EngineBatchTests {
         return bytes
     }
 
-    @Test(arguments: [false, true])
-    func sameAsOneAddPerRecord(hashOnly: Bool) throws {
+    @Test(arguments: [false, true], [false, true])
+    func sameAsOneAddPerRecord(hashOnly: Bool, limits: Bool) throws {
         for seed in UInt64(1)...12 {
-            let c = ModelBasedTests.configuration(hashOnly: hashOnly, tombstones: true)
+            var c = ModelBasedTests.configuration(hashOnly: hashOnly, tombstones: true)
+            if limits { c.entityLimits = [.loyaltyID: 1, .email: 1] }
             let single = try Engine(configuration: c), batched = try Engine(configuration: c)
             single.collectsEvents = true
             batched.collectsEvents = true

@@ -91,7 +91,7 @@ struct EngineTests {
         #expect(try engine.lookup(.email, "a@x.com") == engine.entityID(ofKey: "a"))
         #expect(try engine.lookup(.email, "b@x.com") == nil)
         var c = ResolverConfiguration()
-        c.entityLimits[.loyaltyID] = 1
+        c.entityLimits[.loyaltyID] = 0
         #expect(throws: IDRError.self) { try Engine(configuration: c) }
     }
 }

@@ -241,6 +241,8 @@ struct ModelBasedTests {
             if hops != nil || !anyChain { return "why(\(a), \(b)) refused; model: hops \(String(describing: hops)), chain \(anyChain)" }
         case .noSharedEvidence:
             if anyChain { return "why(\(a), \(b)): no evidence; model has a chain" }
+        case .overLimit:
+            return "why(\(a), \(b)): over a limit, but the model has no limits"
         }
         return nil
     }

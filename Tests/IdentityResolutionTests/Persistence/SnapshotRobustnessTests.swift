@@ -4,15 +4,17 @@ import Glibc
 import Testing
 @testable import IdentityResolution
 
-/// Snapshot version 3 stores the engine's arrays as they are, so its loader must check their
+/// Snapshot versions 3 and 4 store the engine's arrays as they are, so its loader must check their
 /// structure: a file whose checksums were recomputed after tampering must be refused with
 /// `corruptData` or load into an engine that keeps working, never trap or hang.
 @Suite("Snapshot robustness")
 struct SnapshotRobustnessTests {
-    /// A small engine with merges, splits, a generic value, placeholders and an erased value.
-    private func engine() throws -> Engine {
+    /// A small engine with merges, splits, a generic value, placeholders and an erased value;
+    /// with `limits`, links refused by a per-entity limit of one email too.
+    private func engine(limits: Bool = false) throws -> Engine {
         var c = ResolverConfiguration()
         c.genericThresholds[.posCard] = 2
+        if limits { c.entityLimits = [.email: 1] }
         let e = try Engine(configuration: c)
         var rng = SplitMix64(seed: 5)
         for _ in 0..<120 {
@@ -95,8 +97,9 @@ struct SnapshotRobustnessTests {
         }
     }
 
-    @Test func tamperedTablesAreRefusedOrStayUsable() throws {
-        let original = try engine().snapshotBytes(generation: 1)
+    @Test(arguments: [false, true])
+    func tamperedTablesAreRefusedOrStayUsable(limits: Bool) throws {
+        let original = try engine(limits: limits).snapshotBytes(generation: 1)
         let parts = sections(original).filter { $0.tag != 1 && !$0.payload.isEmpty }
         #expect(parts.map(\.tag).sorted() == [3, 4, 5, 6])
         let path = "/tmp/idr-robust-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
