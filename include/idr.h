@@ -189,8 +189,8 @@ idr_status idr_normalize(uint32_t kind, const char *value, size_t value_len,
 /* Options                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-/** Options layout version. Version 1 (without the hash-only secret) is still accepted. */
-#define IDR_OPTIONS_VERSION 3
+/** Options layout version. Versions 1 to 3 (each without the later fields) are still accepted. */
+#define IDR_OPTIONS_VERSION 4
 
 /** Bits of idr_options.flags. */
 enum {
@@ -271,6 +271,19 @@ typedef struct idr_options {
     double fuzzy_threshold;
     /** Blocks with more records than this are skipped and counted (2..100000). Default 200. */
     uint32_t fuzzy_max_block_size;
+    /* Version 4 fields: per-entity limits (engine and bulk resolver; README, "Per-entity limits"). */
+    /**
+     * Per-entity limit by built-in kind (index = IDR_KIND_*; index 0 is unused): at most this
+     * many distinct values of the kind in one entity (1..1000000000), 0 for no limit. A link that
+     * would pass a limit is refused. Default 0 (none) for every kind.
+     */
+    uint32_t entity_limit[8];
+    /**
+     * The order in which kinds link when any limit is set, earlier kinds first: IDR_KIND_*
+     * values (built-in kinds only), ended by 0 or the end of the array; kinds not listed link
+     * after, by number. Default loyalty ID, email, phone, POS card, device ID.
+     */
+    uint32_t link_priority[8];
 } idr_options;
 
 /**
@@ -278,7 +291,7 @@ typedef struct idr_options {
  *
  * It writes this header's whole layout: a program built against an older header (a smaller
  * struct) must fill its options itself instead of calling it; every function that reads options
- * accepts versions 1 and 2 (their missing fields take the defaults).
+ * accepts versions 1 to 3 (their missing fields take the defaults).
  *
  * Ownership: `opts` is the caller's.
  * Thread safety: any thread, any time.
@@ -600,8 +613,8 @@ const char *idr_engine_last_error(const idr_engine *engine);
  * A bulk resolver (opaque): collect records, then resolve them all at once. Its entity IDs depend
  * only on the set of records — the XXH3-64 of each entity's smallest record key (README, "Keys,
  * linking and entity IDs") — so the same records in any order give the same IDs: what the CLI's
- * `resolve` and the Spark integration compute. Unlike an engine it keeps no history and supports
- * per-entity limits. Not thread-safe: one thread at a time. Error messages of its calls are
+ * `resolve` and the Spark integration compute. Unlike an engine it keeps no history; with the
+ * same options both give the same partition, per-entity limits included. Not thread-safe: one thread at a time. Error messages of its calls are
  * read with idr_engine_last_error(NULL).
  */
 typedef struct idr_resolver idr_resolver;
@@ -797,6 +810,8 @@ typedef struct idr_text idr_text;
  * Why two records are, or are not, one customer, as a JSON object:
  * {"joined": true, "path": [{"record": "a"}, {"record": "b", "via": {"kind": "email", "value": "…"}}, …]}
  * or {"joined": false, "refused_by": "placeholder"|"generic", "identifier": {…}, "path": […]}
+ * or, when a per-entity limit refused a link on the chain, {"joined": false, "refused_by":
+ * "entity_limit", "limited_kind": "loyalty_id", "limit": 1, "identifier": {…}, "path": […]}
  * or {"joined": false, "reason": "no shared evidence"}.
  *
  * Ownership: `*out` is the caller's; release it with idr_text_free.

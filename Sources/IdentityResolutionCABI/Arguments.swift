@@ -13,7 +13,8 @@ func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> UnsafeRawBufferPointer? {
 
 /// The caller's options, whatever layout version they were written with: an older struct ends
 /// before the newer fields, so only its own bytes are read and the rest keep their defaults
-/// (no secret; fuzzy threshold and block size as in ``idr_options_init``). Nil for an unknown
+/// (no secret; fuzzy threshold and block size as in ``idr_options_init``; no entity limits and
+/// the default link priority). Nil for an unknown
 /// version.
 func options(_ opts: UnsafePointer<idr_options>) -> idr_options? {
     let version = UnsafeRawPointer(opts).loadUnaligned(as: UInt32.self)
@@ -24,6 +25,7 @@ func options(_ opts: UnsafePointer<idr_options>) -> idr_options? {
     case UInt32(IDR_OPTIONS_VERSION): return opts.pointee
     case 1: size = MemoryLayout<idr_options>.offset(of: \idr_options.hash_only_secret)!
     case 2: size = MemoryLayout<idr_options>.offset(of: \idr_options.fuzzy_threshold)!
+    case 3: size = MemoryLayout<idr_options>.offset(of: \idr_options.entity_limit)!
     default: return nil
     }
     withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: opts, count: size)) }
@@ -97,6 +99,23 @@ func configuration(from o: idr_options) -> Result<ResolverConfiguration, IDRErro
         return .failure(IDRError(.invalidArgument, "max_records \(o.max_records) exceeds 4000000000"))
     }
     c.limits.maxRecords = Int(o.max_records)
+    withUnsafeBytes(of: o.entity_limit) { raw in
+        let l = raw.bindMemory(to: UInt32.self)
+        for kind in IdentifierKind.builtIn where l[Int(kind.rawValue)] != 0 { c.entityLimits[kind] = Int(l[Int(kind.rawValue)]) }
+    }
+    var priority: [IdentifierKind] = []
+    let badPriority: UInt32? = withUnsafeBytes(of: o.link_priority) { raw in
+        for k in raw.bindMemory(to: UInt32.self) {
+            if k == 0 { break }
+            guard let kind = IdentifierKind.builtIn.first(where: { $0.rawValue == k }), !priority.contains(kind) else { return k }
+            priority.append(kind)
+        }
+        return nil
+    }
+    if let badPriority {
+        return .failure(IDRError(.invalidArgument, "link_priority: \(badPriority) is not a built-in kind, or is listed twice"))
+    }
+    c.linkPriority = priority
     do {
         try c.validate()
     } catch {
@@ -129,6 +148,10 @@ public func idr_options_init(_ opts: UnsafeMutablePointer<idr_options>?) {
     o.max_records = UInt64(d.limits.maxRecords)
     o.fuzzy_threshold = d.fuzzy.threshold
     o.fuzzy_max_block_size = UInt32(d.fuzzy.maxBlockSize)
+    withUnsafeMutableBytes(of: &o.link_priority) { raw in
+        let p = raw.bindMemory(to: UInt32.self)
+        for (i, kind) in d.linkPriority.prefix(p.count).enumerated() { p[i] = kind.rawValue }
+    }
     opts.pointee = o
 }
 

@@ -674,6 +674,63 @@ static void test_fuzzy(void) {
     idr_engine_free(e);
 }
 
+/* Per-entity limits (options version 4): the engine and the bulk resolver refuse the same links. */
+static void test_entity_limits(void) {
+    idr_options o;
+    idr_engine *e = NULL;
+    idr_resolver *r = NULL;
+    idr_identifier ids[2];
+    uint64_t a = 0, b = 0, c = 0, found = 0, ent[3];
+    idr_text *text = NULL;
+    const char keys[] = "abc";
+    const uint64_t key_off[] = {0, 1, 2, 3};
+    const uint32_t kinds[] = {IDR_KIND_EMAIL, IDR_KIND_LOYALTY_ID};
+    const char emails[] = "ann@x.comann@x.comann@x.com", cards[] = "L1L2";
+    const char *data[] = {emails, cards};
+    const size_t lens[] = {sizeof emails - 1, sizeof cards - 1};
+    const uint64_t email_off[] = {0, 9, 18, 27}, card_off[] = {0, 2, 4, 4};
+    const uint64_t *offs[] = {email_off, card_off};
+    idr_options_init(&o);
+    CHECK(o.entity_limit[IDR_KIND_LOYALTY_ID] == 0 && o.link_priority[0] == IDR_KIND_LOYALTY_ID);
+    CHECK(o.link_priority[1] == IDR_KIND_EMAIL && o.link_priority[5] == 0);
+    o.entity_limit[IDR_KIND_LOYALTY_ID] = 1;
+    CHECK(idr_engine_create(&o, &e) == IDR_OK);
+    ids[0].kind = IDR_KIND_EMAIL; ids[0].value = "ann@x.com"; ids[0].value_len = 9;
+    ids[1].kind = IDR_KIND_LOYALTY_ID; ids[1].value = "L1"; ids[1].value_len = 2;
+    CHECK(idr_engine_add(e, S("a"), ids, 2, &a) == IDR_OK);
+    ids[1].value = "L2";
+    CHECK(idr_engine_add(e, S("b"), ids, 2, &b) == IDR_OK && a != b);
+    CHECK(idr_engine_add(e, S("c"), ids, 1, &c) == IDR_OK && c == a);    /* joins the email's first record */
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("ann@x.com"), &found) == IDR_OK && found == a);
+    CHECK(idr_engine_why(e, S("a"), S("b"), &text) == IDR_OK);
+    CHECK(contains(idr_text_data(text, NULL), "\"refused_by\": \"entity_limit\"")
+          && contains(idr_text_data(text, NULL), "\"limited_kind\": \"loyalty_id\", \"limit\": 1"));
+    idr_text_free(text);
+    idr_engine_free(e);
+    /* The bulk resolver with the same options: the same partition. */
+    CHECK(idr_resolver_create(&o, &r) == IDR_OK);
+    CHECK(idr_resolver_add_columns(r, 3, keys, 3, key_off, 2, kinds, data, lens, offs, NULL) == IDR_OK);
+    CHECK(idr_resolver_resolve(r, ent, 3) == IDR_OK && ent[0] != ent[1] && ent[0] == ent[2]);
+    idr_resolver_free(r);
+    /* Bad limits and priorities are refused; an older options layout has no limits. */
+    o.entity_limit[IDR_KIND_EMAIL] = 2000000000u;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT && e == NULL);
+    idr_options_init(&o);
+    o.link_priority[0] = 9;
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    o.link_priority[0] = IDR_KIND_EMAIL;                                  /* listed twice */
+    CHECK(idr_engine_create(&o, &e) == IDR_E_INVALID_ARGUMENT);
+    {
+        unsigned char v3[sizeof(idr_options)];
+        idr_options_init(&o);
+        o.version = 3;
+        memset(v3, 0xFF, sizeof v3);
+        memcpy(v3, &o, offsetof(idr_options, entity_limit));
+        CHECK(idr_engine_create((const idr_options *)(const void *)v3, &e) == IDR_OK);
+        idr_engine_free(e);
+    }
+}
+
 int main(void) {
     test_version_and_status();
     test_normalize();
@@ -686,6 +743,7 @@ int main(void) {
     test_erase_and_hash_only();
     test_bulk_resolver();
     test_fuzzy();
+    test_entity_limits();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

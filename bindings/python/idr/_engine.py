@@ -100,6 +100,21 @@ def _options(options: Mapping[str, Any]) -> tuple[Any, Any]:
                     raise TypeError(f"distinguishing_kinds: {kind!r} is not a built-in kind")
                 mask |= 1 << BUILTIN_KINDS[kind]
             o.distinguishing_kinds = mask
+        elif name == "entity_limits":
+            for kind, limit in dict(value).items():
+                if kind not in BUILTIN_KINDS:
+                    raise TypeError(f"entity_limits: {kind!r} is not a built-in kind")
+                o.entity_limit[BUILTIN_KINDS[kind]] = int(limit)
+        elif name == "link_priority":
+            kinds = list(value)
+            if len(kinds) > len(o.link_priority):
+                raise TypeError(f"link_priority: at most {len(o.link_priority)} kinds")
+            for i in range(len(o.link_priority)):
+                o.link_priority[i] = 0
+            for i, kind in enumerate(kinds):
+                if kind not in BUILTIN_KINDS:
+                    raise TypeError(f"link_priority: {kind!r} is not a built-in kind")
+                o.link_priority[i] = BUILTIN_KINDS[kind]
         elif name == "fuzzy_threshold":
             o.fuzzy_threshold = float(value)
         elif name == "fuzzy_max_block_size":
@@ -128,7 +143,10 @@ class Engine(NativeObject):
     events for `drain_events`), ``default_country_code``,
     ``phone_trunk_prefix`` ("auto", "none" or a digit), ``email_drop_plus_tag``,
     ``email_gmail_dots``, ``builtin_placeholders``, ``generic_guard``, ``generic_thresholds``
-    (dict kind → int), ``custom_generic_threshold``, ``distinguishing_kinds``, and the limits
+    (dict kind → int), ``custom_generic_threshold``, ``distinguishing_kinds``, per-entity limits
+    ``entity_limits`` (dict built-in kind → at most that many distinct values per entity; links
+    that would pass it are refused, as in bulk) and ``link_priority`` (the kinds' link order when
+    a limit is set), and the input limits
     ``max_record_key_length``, ``max_value_length``, ``max_identifiers_per_record``,
     ``max_custom_kinds``, ``max_records``; privacy: ``hash_only_secret`` (bytes or str, 16–4096
     bytes: keep only keyed fingerprints of values, never the values) and ``erasure_tombstones``
@@ -461,7 +479,9 @@ class Engine(NativeObject):
     def why(self, record_a: str, record_b: str) -> dict:
         """Why two records are, or are not, one customer: {"joined": True, "path": [...]}, or
         {"joined": False, "refused_by": "placeholder"|"generic", "identifier": ..., "path": [...]},
-        or {"joined": False, "reason": "no shared evidence"}. Raises NotFoundError."""
+        or, when a per-entity limit refused a link on the chain, {"joined": False, "refused_by":
+        "entity_limit", "limited_kind": ..., "limit": ..., "identifier": ..., "path": [...]}, or
+        {"joined": False, "reason": "no shared evidence"}. Raises NotFoundError."""
         a = record_a.encode("utf-8", "surrogatepass")
         b = record_b.encode("utf-8", "surrogatepass")
         out = ffi.new("idr_text **")

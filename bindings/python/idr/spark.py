@@ -25,8 +25,8 @@ that promise:
 4. *Entity IDs*: XXH3-64 of each component's smallest record key (Spark orders strings by their
    UTF-8 bytes, as idr does), with idr's deterministic re-seeding when two IDs collide.
 
-Per-entity limits are not available here (nor through the C options): their greedy, ordered
-refusals do not decompose into aggregations.
+Per-entity limits are not available here (``idr.resolve`` and ``idr.Engine`` have them): their
+greedy, ordered refusals do not decompose into aggregations.
 """
 from __future__ import annotations
 

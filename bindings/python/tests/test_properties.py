@@ -1,6 +1,7 @@
 """Properties: normalization is idempotent; add_many equals a loop of add; order does not matter."""
 import random
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 import idr
@@ -59,3 +60,49 @@ def test_partition_does_not_depend_on_order(rows, rnd):
         for key, (e, p, c) in shuffled:
             b.add(key, email=e, phone=p, pos_card=c)
         assert partition(a, final) == partition(b, final)
+
+
+loyalty = st.sampled_from(["L1", "L2", "L3", None])
+limited_ops = st.lists(st.tuples(st.integers(0, 15), st.booleans(), emails, phones, loyalty), max_size=50)
+LIMITS = {"entity_limits": {"loyalty_id": 1, "email": 1}, "link_priority": ["phone", "loyalty_id", "email"]}
+
+
+@given(limited_ops)
+@settings(max_examples=150, deadline=None)
+def test_engine_with_limits_equals_bulk(ops):
+    # Adds, upserts and removes on an engine with per-entity limits; after each, its partition
+    # equals a bulk resolve of the surviving records with the same limits.
+    final = {}
+    with idr.Engine(**LIMITS) as engine:
+        for k, remove, e, p, l in ops:
+            key = f"k{k}"
+            if remove:
+                if key in final:
+                    engine.remove(key)
+                    del final[key]
+            else:
+                engine.add(key, email=e, phone=p, loyalty_id=l)
+                final[key] = (e, p, l)
+            keys = sorted(final)
+            bulk = idr.resolve(keys, email=[final[x][0] for x in keys], phone=[final[x][1] for x in keys],
+                               loyalty_id=[final[x][2] for x in keys], options=LIMITS)
+            groups = {}
+            for key_, entity in zip(keys, bulk):
+                groups.setdefault(int(entity), set()).add(key_)
+            assert partition(engine, keys) == {frozenset(g) for g in groups.values()}
+
+
+def test_limits_keep_a_shared_email_apart_and_why_names_the_limit():
+    with idr.Engine(entity_limits={"loyalty_id": 1}) as engine:
+        a = engine.add("a", email="ann@x.com", loyalty_id="L1")
+        b = engine.add("b", email="ann@x.com", loyalty_id="L2")
+        assert a != b
+        answer = engine.why("a", "b")
+        assert answer["refused_by"] == "entity_limit"
+        assert answer["limited_kind"] == "loyalty_id" and answer["limit"] == 1
+        assert [step["record"] for step in answer["path"]] == ["a", "b"]
+        assert engine.lookup("email", "ann@x.com") == a
+    with pytest.raises(TypeError):
+        idr.Engine(entity_limits={"nope": 1})
+    with pytest.raises(idr.InvalidArgumentError):
+        idr.Engine(entity_limits={"email": 2_000_000_000})
