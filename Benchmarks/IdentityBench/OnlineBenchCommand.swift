@@ -41,6 +41,9 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Rounds for --load-only.")
     var rounds = 3
 
+    @Option(help: "Configuration JSON (as resolve --config), e.g. with entity_limits.")
+    var config: String?
+
     private static let benchSecret = Array("idr-bench online hash-only secret".utf8)
 
     func run() throws {
@@ -54,7 +57,7 @@ struct OnlineBenchCommand: ParsableCommand {
         let data = try Columns(path: input)
         let n = data.count
         let clock = ContinuousClock()
-        var configuration = ResolverConfiguration()
+        var configuration = try config.map { (p) throws(IDRError) in try ConfigFile.load(path: p) } ?? ResolverConfiguration()
         if hashOnly { configuration.hashOnlySecret = Self.benchSecret }
         let rssBefore = currentRSSBytes()
         let engine = try Engine(configuration: configuration)
@@ -64,7 +67,7 @@ struct OnlineBenchCommand: ParsableCommand {
         var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch) : try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         let engineBytes = currentRSSBytes() - rssBefore
-        print("mode: \(hashOnly ? "hash-only" : "normal")")
+        print("mode: \(hashOnly ? "hash-only" : "normal")\(configuration.entityLimits.isEmpty ? "" : ", per-entity limits")")
         print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (\(batch > 0 ? "batch calls of \(grouped(batch)) records" : "one add per record"))")
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
