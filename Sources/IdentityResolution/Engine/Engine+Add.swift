@@ -238,11 +238,12 @@ extension Engine {
             genericValueCount += 1
             flipped.append(Int(v))
         }
-        if flipped.isEmpty, !entityLimitsOn {
+        // With limits a record that shares a linking value can change which links its
+        // component refuses: the component is resolved again (Engine+Limits). One that shares
+        // none is a component of its own, as without limits.
+        if flipped.isEmpty, !entityLimitsOn || valueSet.allSatisfy({ !links(Int($0)) || valueDegree[Int($0)] == 1 }) {
             joinComponents(record: r)
         } else {
-            // With limits the new record can change which links its component refuses: the
-            // component is resolved again (Engine+Limits).
             var seeds: [UInt32] = [UInt32(r)]
             for v in flipped { forEachRecord(of: v) { seeds.append($0) } }
             rootEntity[r] = Engine.none
