@@ -26,8 +26,6 @@ public enum GuardKind: String, Sendable, Equatable {
     case placeholder
     /// A generic value: shared by more customers than its kind's threshold.
     case generic
-    /// A per-entity limit (``WhyAnswer/overLimit(kind:limit:identifier:path:)``).
-    case entityLimit = "entity_limit"
 }
 
 /// How an entity holds together: its records and the identifiers that link them.
@@ -78,8 +76,7 @@ extension Engine {
         // The value's records were linked to its record with the smallest key: the refused link
         // joined that record's entity and one of the two here (the other may be a third entity
         // refused the same way).
-        var first = path[i].record
-        forEachRecord(of: Int(v)) { r in if records.bytesLess(Int(r), Int(first)) { first = r } }
+        let first = firstHolder(of: v)
         let other = sameEntity(first, path[i].record) ? path[i - 1].record : path[i].record
         let (kind, limit) = exceededLimit(between: first, other) ?? (values.tag(Int(v)), entityLimit(values.tag(Int(v))))
         return .overLimit(kind: IdentifierKind(rawValue: kind), limit: limit, identifier: identifier(v), path: steps(path))

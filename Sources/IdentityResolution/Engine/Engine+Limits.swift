@@ -77,12 +77,19 @@ extension Engine {
     /// start from (the bulk order links each value's records to that record).
     func setLimitedSlots(_ linking: [UInt32]) {
         for v in linking {
-            var first = Engine.none
-            forEachRecord(of: Int(v)) { r in
-                if first == Engine.none || records.bytesLess(Int(r), Int(first)) { first = r }
-            }
+            let first = firstHolder(of: v)
             valueSlot[Int(v)] = first == Engine.none ? Engine.none : rootEntity[Int(uf.find(first))]
         }
+    }
+
+    /// The record with the smallest key among those holding `v` (`none` if no record does):
+    /// the one the bulk order links the value's other records to. Read-only.
+    func firstHolder(of v: UInt32) -> UInt32 {
+        var first = Engine.none
+        forEachRecord(of: Int(v)) { r in
+            if first == Engine.none || records.bytesLess(Int(r), Int(first)) { first = r }
+        }
+        return first
     }
 
     /// Whether records `a` and `b` are in one entity. Read-only.
