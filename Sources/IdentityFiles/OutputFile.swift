@@ -10,8 +10,11 @@ public final class OutputFile {
     public let path: String
     private let temporaryPath: String
     private var fd: Int32
-    private var buffer: [UInt8] = []
-    private let flushAt: Int
+    /// The buffer: raw memory, so that a row is formatted in place with one capacity check
+    /// (appending to an array byte by byte checked uniqueness and capacity on each byte).
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    private var used = 0
     private var committed = false
 
     /// Creates the temporary file next to `path`; `-` writes to standard output directly.
@@ -19,15 +22,18 @@ public final class OutputFile {
     /// - Throws: `io` with the system's reason.
     public init(path: String, bufferSize: Int = 1 << 20) throws(IDRError) {
         self.path = path
-        flushAt = bufferSize
-        buffer.reserveCapacity(bufferSize + 4096)
+        capacity = max(bufferSize, 64)
+        buffer = .allocate(capacity: capacity)
         if path == "-" {
             temporaryPath = ""
             fd = 1
         } else {
             temporaryPath = "\(path).tmp-\(getpid())"
             fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw IDRError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                buffer.deallocate()
+                throw IDRError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
@@ -36,83 +42,112 @@ public final class OutputFile {
             close(fd)
             unlink(temporaryPath)
         }
+        buffer.deallocate()
+    }
+
+    /// Makes room for `n` bytes, flushing if needed; false when `n` exceeds the whole buffer.
+    @inline(__always)
+    private func room(_ n: Int) throws(IDRError) -> Bool {
+        if capacity - used >= n { return true }
+        try flush()
+        return capacity >= n
     }
 
     /// Appends bytes.
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) throws(IDRError) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= flushAt { try flush() }
+        guard bytes.count > 0 else { return }
+        if try room(bytes.count) {
+            (buffer + used).update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            used += bytes.count
+        } else {
+            try writeAll(bytes.baseAddress!, bytes.count)
+        }
     }
 
     /// Appends a string's UTF-8.
     public func write(_ s: String) throws(IDRError) {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count >= flushAt { try flush() }
+        var s = s
+        let result: Result<Void, IDRError> = s.withUTF8 { u in Result { () throws(IDRError) in try write(UnsafeRawBufferPointer(u)) } }
+        try result.get()
     }
 
     /// Appends one byte.
     @inline(__always)
     public func write(byte: UInt8) throws(IDRError) {
-        buffer.append(byte)
-        if buffer.count >= flushAt { try flush() }
+        _ = try room(1)
+        buffer[used] = byte
+        used += 1
     }
 
     /// Appends an unsigned integer in decimal.
     @inline(__always)
     public func write(decimal value: UInt64) throws(IDRError) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
-        let n = withUnsafeMutableBytes(of: &digits) { d -> Int in
-            var v = value
-            var i = 24
-            repeat {
-                i -= 1
-                d[i] = UInt8(truncatingIfNeeded: v % 10) + 0x30
-                v /= 10
-            } while v > 0
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i..<24]))
-            return 24 - i
-        }
-        _ = n
-        if buffer.count >= flushAt { try flush() }
+        _ = try room(20)
+        used += formatDecimal(value, into: buffer + used)
     }
 
     /// Appends `field` as a CSV field, quoted only when it holds a comma, quote, CR or LF.
     public func writeCSVField(_ field: UnsafeRawBufferPointer) throws(IDRError) {
-        if field.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-            buffer.append(0x22)
-            for b in field {
-                if b == 0x22 { buffer.append(0x22) }
-                buffer.append(b)
-            }
-            buffer.append(0x22)
+        // Quoting at most doubles the bytes, plus the two quotes.
+        if try room(field.count * 2 + 2) {
+            used += formatCSVField(field, into: buffer + used)
+        } else if !needsQuotes(field) {
+            try write(field)
         } else {
-            buffer.append(contentsOf: field)
+            try write(byte: 0x22)
+            for b in field {
+                if b == 0x22 { try write(byte: 0x22) }
+                try write(byte: b)
+            }
+            try write(byte: 0x22)
         }
-        if buffer.count >= flushAt { try flush() }
+    }
+
+    /// Appends one `record_id,entity_id` row: the key as a CSV field, a comma, the ID in
+    /// decimal and a newline, with one capacity check (the write stage of a bulk resolve).
+    @inline(__always)
+    public func writeCSVRow(key: UnsafeRawBufferPointer, decimal value: UInt64) throws(IDRError) {
+        if try room(key.count * 2 + 2 + 22) {
+            var n = used + formatCSVField(key, into: buffer + used)
+            buffer[n] = 0x2C
+            n += 1
+            n += formatDecimal(value, into: buffer + n)
+            buffer[n] = 0x0A
+            used = n + 1
+        } else {
+            try writeCSVField(key)
+            try write(byte: 0x2C)
+            try write(decimal: value)
+            try write(byte: 0x0A)
+        }
     }
 
     /// Appends a string as a CSV field.
     public func writeCSVField(_ field: String) throws(IDRError) {
-        let bytes = Array(field.utf8)
-        let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
-            Result { () throws(IDRError) in try writeCSVField(b) }
+        var field = field
+        let result: Result<Void, IDRError> = field.withUTF8 { u in
+            Result { () throws(IDRError) in try writeCSVField(UnsafeRawBufferPointer(u)) }
         }
         try result.get()
     }
 
     /// Writes the buffer out.
     public func flush() throws(IDRError) {
+        try writeAll(buffer, used)
+        used = 0
+    }
+
+    private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws(IDRError) {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < count {
+            let n = Glibc.write(fd, p + offset, count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw IDRError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, syncs and moves the file into place.
@@ -129,4 +164,65 @@ public final class OutputFile {
         }
         committed = true
     }
+}
+
+/// Whether a CSV field must be quoted: it holds a comma, quote, CR or LF.
+@inline(__always)
+private func needsQuotes(_ field: UnsafeRawBufferPointer) -> Bool {
+    for b in field where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+    return false
+}
+
+/// Writes `field` as a CSV field at `out` (room for `2 * count + 2` bytes); returns the bytes written.
+@inline(__always)
+private func formatCSVField(_ field: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    guard needsQuotes(field) else {
+        if field.count > 0 { out.update(from: field.baseAddress!.assumingMemoryBound(to: UInt8.self), count: field.count) }
+        return field.count
+    }
+    var n = 0
+    out[n] = 0x22
+    n += 1
+    for b in field {
+        if b == 0x22 { out[n] = 0x22; n += 1 }
+        out[n] = b
+        n += 1
+    }
+    out[n] = 0x22
+    return n + 1
+}
+
+/// "00" through "99": decimal digits two at a time.
+private let digitPairs: StaticString = """
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899
+    """
+
+/// Writes `value` in decimal at `out` (room for 20 bytes); returns the digits written.
+@inline(__always)
+private func formatDecimal(_ value: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    var digits = 1
+    var power: UInt64 = 10
+    while digits < 20, value >= power {
+        digits += 1
+        power = power &* 10
+    }
+    let pairs = digitPairs.utf8Start
+    var v = value
+    var i = digits
+    while v >= 100 {
+        let p = Int(v % 100) * 2
+        v /= 100
+        out[i - 1] = pairs[p + 1]
+        out[i - 2] = pairs[p]
+        i -= 2
+    }
+    if v >= 10 {
+        out[i - 1] = pairs[Int(v) * 2 + 1]
+        out[i - 2] = pairs[Int(v) * 2]
+    } else {
+        out[i - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+    }
+    return digits
 }

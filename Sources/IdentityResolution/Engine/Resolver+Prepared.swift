@@ -169,21 +169,29 @@ package struct RowPreparer: Sendable {
 }
 
 extension PreparedRows {
-    /// Hints the CPU to fetch the slots row `i` will probe in `records` and `values`.
-    fileprivate func prefetch(row i: Int, records: borrowing InternTable, values: borrowing InternTable) {
-        records.prefetch(hash: keyHash[i])
-        for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && (kind[v] < 6 || kind[v] > 11) {
-            values.prefetch(hash: valueHash[v])
+    /// Row `i`'s key hash, and the hashes of its values that are interned (valid, not an
+    /// attribute) through `body`: what ``Resolver/prefetch(prepared:rows:)`` fetches.
+    @inline(__always)
+    fileprivate func hashes(ofRow i: Int, _ body: (UInt64) -> Void) -> UInt64 {
+        for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && !IdentifierKind(rawValue: kind[v]).isAttribute {
+            body(valueHash[v])
         }
+        return keyHash[i]
     }
 }
 
 extension Resolver {
-    /// Hints the CPU to fetch the hash-table slots row `i` of `rows` will probe: a loader calls it
-    /// some rows ahead of ``add(prepared:row:)`` so that the memory latency overlaps other work.
-    package func prefetch(prepared rows: PreparedRows, row i: Int) {
-        guard i < rows.count else { return }
-        rows.prefetch(row: i, records: records, values: values)
+    /// Hints the CPU to fetch the hash-table slots rows `range` of `rows` will probe (rows past
+    /// the end are ignored): a loader calls it some rows ahead of ``add(prepared:row:)`` so that
+    /// the memory latency overlaps other work.
+    package func prefetch(prepared rows: PreparedRows, rows range: Range<Int>) {
+        // Local copies: reading a table through its addressor inside the loop retained and
+        // released its three arrays around every prefetch; here that happens once per call.
+        let records = self.records, values = self.values
+        for i in range.clamped(to: 0..<rows.count) {
+            let key = rows.hashes(ofRow: i) { values.prefetch(hash: $0) }
+            records.prefetch(hash: key)
+        }
     }
 
     /// A preparer for rows of this resolver (see ``RowPreparer``).

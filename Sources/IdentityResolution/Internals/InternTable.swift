@@ -240,6 +240,18 @@ package struct InternTable: Sendable {
         }
     }
 
+    /// Entry `i`'s first 8 bytes, big-endian, zero-padded: when two entries' prefixes differ,
+    /// they order the entries as ``bytesLess(_:_:)`` does (a shorter entry pads with 0, the
+    /// smallest byte), so a comparison needs the arena only on a tie.
+    package func sortPrefix(_ i: Int) -> UInt64 {
+        arena.withUnsafeBufferPointer { a in
+            let s = start(i), n = min(start(i + 1) - s, 8)
+            var p: UInt64 = 0
+            for k in 0..<n { p |= UInt64(a[s + k]) << UInt64(56 - 8 * k) }
+            return p
+        }
+    }
+
     /// Bytes held, for memory accounting.
     package var byteCount: Int { arena.count + entries.count * 8 + slots.count * 8 }
 }

@@ -77,6 +77,19 @@ package struct UnionFind: Sendable {
         return big
     }
 
+    /// Points every element straight at its root and returns the parent array, now each
+    /// element's root (one array for both, where a separate roots array would double it).
+    package mutating func flattenRoots() -> [UInt32] {
+        parent.withUnsafeMutableBufferPointer { p in
+            for x in 0..<p.count {
+                var r = Int(p[x])
+                while Int(p[r]) != r { r = Int(p[r]) }
+                p[x] = UInt32(r)
+            }
+        }
+        return parent
+    }
+
     /// The size of the set whose root is `root`.
     @inlinable
     package func setSize(ofRoot root: UInt32) -> Int { Int(size[Int(root)]) }

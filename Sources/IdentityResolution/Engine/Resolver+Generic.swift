@@ -1,0 +1,128 @@
+extension Resolver {
+    /// Flags generic values; returns them sorted by kind, then value bytes.
+    func markGeneric(_ flags: inout [UInt8]) -> [GenericValue] {
+        var generic = genericCandidates(&flags)
+        generic.sort { a, b in
+            let ka = values.tag(a.value), kb = values.tag(b.value)
+            return ka != kb ? ka < kb : values.bytesLess(a.value, b.value)
+        }
+        return generic.map { g in
+            let kind = values.tag(g.value)
+            return GenericValue(kind: IdentifierKind(rawValue: kind), value: values.string(at: g.value),
+                                records: g.records, customers: g.customers, threshold: kinds[Int(kind)].genericThreshold)
+        }
+    }
+
+    /// Values carried by more than `T` distinct records, then narrowed by
+    /// ``keepValuesWithManyDistinct(_:flags:)``; flags and returns the generic ones.
+    private func genericCandidates(_ flags: inout [UInt8]) -> [(value: Int, records: Int, customers: Int)] {
+        // Thresholds by kind: an array by value would be as large as the values table (60 MB at
+        // 10M records) for a handful of numbers.
+        let threshold = kinds.indices.map { UInt32(clamping: kinds[$0].genericThreshold) }
+        guard let lowest = threshold.filter({ $0 > 0 }).min() else { return [] }
+        let nv = values.count
+        var counts = [UInt32](repeating: 0, count: nv)
+        var any = false
+        occurrenceValue.withUnsafeBufferPointer { ov in
+            counts.withUnsafeMutableBufferPointer { c in
+                for v in ov { c[Int(v)] &+= 1 }
+                // Most values are under every threshold: their kind (a read of the values table)
+                // is looked up only for the others.
+                for v in 0..<nv where c[v] > lowest && flags[v] == 0 {
+                    let t = threshold[Int(values.tag(v))]
+                    if t > 0, c[v] > t {
+                        flags[v] |= ValueFlag.candidate
+                        any = true
+                    }
+                }
+            }
+        }
+        guard any else { return [] }
+        var pairs: [UInt64] = []
+        for o in occurrenceValue.indices {
+            let v = occurrenceValue[o]
+            if flags[Int(v)] & ValueFlag.candidate != 0 {
+                pairs.append(UInt64(v) << 32 | UInt64(occurrenceRecord[o]))
+            }
+        }
+        pairs.radixSort()
+        var w = 0
+        for i in pairs.indices where i == 0 || pairs[i] != pairs[i - 1] {
+            pairs[w] = pairs[i]; w += 1
+        }
+        pairs.removeLast(pairs.count - w)
+        // Occurrence counts may include a record twice; only distinct records count.
+        var i = 0
+        while i < pairs.count {
+            let v = Int(pairs[i] >> 32)
+            var j = i
+            while j < pairs.count, Int(pairs[j] >> 32) == v { j += 1 }
+            if UInt32(j - i) <= threshold[Int(values.tag(v))] { flags[v] &= ~ValueFlag.candidate }
+            i = j
+        }
+        pairs = pairs.filter { flags[Int($0 >> 32)] & ValueFlag.candidate != 0 }
+        return keepValuesWithManyDistinct(pairs, flags: &flags)
+    }
+
+    /// For each value (its (value << 32 | record) pairs, sorted), counts the distinct values of
+    /// each distinguishing kind on its records, itself and placeholders excepted; the largest
+    /// count is the number of customers it would join. Flags as generic those over threshold.
+    private func keepValuesWithManyDistinct(_ pairs: [UInt64], flags: inout [UInt8]) -> [(value: Int, records: Int, customers: Int)] {
+        guard !pairs.isEmpty else { return [] }
+        // The held values (distinguishing kinds only) of the records these values touch, as CSR
+        // over those records alone, numbered by rank: arrays over every record cost 200 MB of
+        // fresh memory at 10M records for the few that matter.
+        var involved = RankedBits(count: records.count)
+        for p in pairs { involved.insert(Int(truncatingIfNeeded: p & 0xFFFF_FFFF)) }
+        let m = involved.freeze()
+        // Which values are of a distinguishing kind, as bits (1.9 MB at 10M records) found in one
+        // sequential pass: asking the values table per occurrence is a cache miss each.
+        let distinguishingKind = kinds.indices.map { kinds[$0].distinguishesCustomers }
+        var distinguishing = RankedBits(count: values.count)
+        for v in 0..<values.count where distinguishingKind[Int(values.tag(v))] { distinguishing.insert(v) }
+        var start = [Int](repeating: 0, count: m + 1)
+        occurrenceRecord.withUnsafeBufferPointer { orec in
+            occurrenceValue.withUnsafeBufferPointer { ov in
+                for o in 0..<orec.count where involved.contains(Int(orec[o])) && distinguishing.contains(Int(ov[o])) {
+                    start[involved.rank(Int(orec[o])) + 1] += 1
+                }
+            }
+        }
+        for r in 0..<m { start[r + 1] += start[r] }
+        var fill = start
+        var held = [UInt32](repeating: 0, count: start[m])
+        occurrenceRecord.withUnsafeBufferPointer { orec in
+            occurrenceValue.withUnsafeBufferPointer { ov in
+                for o in 0..<orec.count where involved.contains(Int(orec[o])) && distinguishing.contains(Int(ov[o])) {
+                    let r = involved.rank(Int(orec[o]))
+                    held[fill[r]] = ov[o]
+                    fill[r] += 1
+                }
+            }
+        }
+        var seen: [UInt64] = []
+        var generic: [(value: Int, records: Int, customers: Int)] = []
+        var i = 0
+        while i < pairs.count {
+            let v = Int(pairs[i] >> 32)
+            var j = i
+            seen.removeAll(keepingCapacity: true)
+            while j < pairs.count, Int(pairs[j] >> 32) == v {
+                let r = involved.rank(Int(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF))
+                for w in held[start[r]..<start[r + 1]] where Int(w) != v && flags[Int(w)] & ValueFlag.placeholder == 0 {
+                    seen.append(UInt64(values.tag(Int(w))) << 32 | UInt64(w))
+                }
+                j += 1
+            }
+            seen.sort()
+            let most = largestDistinctCountPerKind(seen)
+            flags[v] &= ~ValueFlag.candidate
+            if most > kinds[Int(values.tag(v))].genericThreshold {
+                flags[v] |= ValueFlag.generic
+                generic.append((v, j - i, most))
+            }
+            i = j
+        }
+        return generic
+    }
+}
