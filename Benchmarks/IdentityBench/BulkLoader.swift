@@ -83,8 +83,8 @@ struct BulkLoader {
     /// Rows per batch handed between the threads: big enough to amortize the hand-off, small
     /// enough to stay in cache.
     static let batchRows = 8192
-    /// How many rows ahead the slots are prefetched (8 to 15, a group of 8 at a time): enough to
-    /// cover a DRAM access.
+    /// The rows of one prefetch group, and the distance between the stages of
+    /// ``Resolver/prefetch(prepared:slots:entries:bytes:)``: 8 rows of work cover a DRAM access.
     static let prefetchDistance = 8
 
     /// The resolver's side of `--threads 2`: adds the parsing thread's batches in input order,
@@ -124,9 +124,12 @@ struct BulkLoader {
                 try skipped.record(line: lines[i], errors[i] ?? IDRError(.corruptData, "bad row"))
                 continue
             }
-            // A group of rows at a time: each call costs a retain and release of the tables.
-            if index % BulkLoader.prefetchDistance == 0 {
-                resolver.prefetch(prepared: prepared, rows: (index + BulkLoader.prefetchDistance)..<(index + 2 * BulkLoader.prefetchDistance))
+            // A group of rows at a time (each call costs a retain and release of the tables),
+            // one stage per group: slots 24 rows ahead, entry words 16, bytes 8.
+            let d = BulkLoader.prefetchDistance
+            if index % d == 0 {
+                resolver.prefetch(prepared: prepared, slots: (index + 3 * d)..<(index + 4 * d),
+                                  entries: (index + 2 * d)..<(index + 3 * d), bytes: (index + d)..<(index + 2 * d))
             }
             do throws(IDRError) {
                 rows.append(UInt32(try resolver.add(prepared: prepared, row: index)))

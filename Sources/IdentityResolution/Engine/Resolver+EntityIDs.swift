@@ -9,11 +9,11 @@ extension Resolver {
         let n = records.count
         let root = uf.flattenRoots()
         let keys = records  // one retain here, none per call in the loop
-        var smallest = [UInt32](repeating: .max, count: n)
+        var smallest = [UInt32](hugeRepeating: .max, count: n)
         // Until the IDs are known, `idOfRoot` holds the sort prefix of each root's smallest key:
         // the comparison then reads one array slot instead of the other key's entry and bytes
         // (two cache misses at 10M records), and the arena only on a tie.
-        var idOfRoot = [UInt64](repeating: 0, count: n)
+        var idOfRoot = [UInt64](hugeRepeating: 0, count: n)
         for r in 0..<n {
             let x = Int(root[r])
             let m = smallest[x]

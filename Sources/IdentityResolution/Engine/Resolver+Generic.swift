@@ -21,7 +21,7 @@ extension Resolver {
         let threshold = kinds.indices.map { UInt32(clamping: kinds[$0].genericThreshold) }
         guard let lowest = threshold.filter({ $0 > 0 }).min() else { return [] }
         let nv = values.count
-        var counts = [UInt32](repeating: 0, count: nv)
+        var counts = [UInt32](hugeRepeating: 0, count: nv)
         var any = false
         occurrenceValue.withUnsafeBufferPointer { ov in
             counts.withUnsafeMutableBufferPointer { c in

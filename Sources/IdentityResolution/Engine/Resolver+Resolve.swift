@@ -59,7 +59,7 @@ extension Resolver {
 
     /// Links the records of every value that is neither placeholder nor generic.
     private func linkAll(_ uf: inout UnionFind, flags: [UInt8]) {
-        var first = [UInt32](repeating: .max, count: values.count)
+        var first = [UInt32](hugeRepeating: .max, count: values.count)
         occurrenceValue.withUnsafeBufferPointer { ov in
             occurrenceRecord.withUnsafeBufferPointer { orec in
                 for o in 0..<ov.count {

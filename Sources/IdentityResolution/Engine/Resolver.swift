@@ -142,6 +142,10 @@ public final class Resolver {
     public func reserveCapacity(records n: Int, identifiers: Int, bytes: Int) {
         records.reserve(entries: n, bytes: bytes / 4)
         values.reserve(entries: identifiers, bytes: bytes)
+        // Huge pages behind what adds read at random (the slots have them already): with 4 KiB
+        // pages most probes at 10M records also missed the TLB, a costly walk in a VM.
+        records.adviseHugePages()
+        values.adviseHugePages()
         recordSource.reserveCapacity(recordSource.count + n)
         valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers)
         occurrenceRecord.reserveCapacity(occurrenceRecord.count + identifiers)

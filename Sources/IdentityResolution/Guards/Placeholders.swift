@@ -9,7 +9,7 @@ package struct PlaceholderGuard: Sendable {
     private var values: InternTable
     /// Glob patterns, back to back in one buffer (`patternBytes[start..<end]`): the check runs
     /// once per new value, and one array of arrays cost a retain and release per pattern.
-    private var patterns: [(kind: UInt32, start: Int, end: Int)] = []
+    private var patterns: [(kind: UInt32, start: Int, end: Int, shape: GlobShape)] = []
     private var patternBytes: [UInt8] = []
     private let builtInShapes: Bool
 
@@ -109,17 +109,23 @@ package struct PlaceholderGuard: Sendable {
     private mutating func addPattern(_ kind: UInt32, _ bytes: some Sequence<UInt8>) {
         let start = patternBytes.count
         patternBytes.append(contentsOf: bytes)
-        patterns.append((kind, start, patternBytes.count))
+        let shape = patternBytes.withUnsafeBufferPointer { GlobShape(UnsafeBufferPointer(rebasing: $0[start...])) }
+        patterns.append((kind, start, patternBytes.count, shape))
     }
 
-    /// Whether the normalized value `v` of `kind` (rule `rule`) is a placeholder.
+    /// Whether the normalized value `v` of `kind` (rule `rule`) is a placeholder. `hash` is
+    /// `v`'s hash with tag `kind` by the hasher this guard was built with (the kind registry's),
+    /// when the caller has it already.
     @inline(__always)
-    package func isPlaceholder(kind: UInt32, rule: NormalizationRule, _ v: UnsafeRawBufferPointer) -> Bool {
-        if values.count > 0, values.find(tag: kind, v.baseAddress, v.count) != nil { return true }
+    package func isPlaceholder(kind: UInt32, rule: NormalizationRule, _ v: UnsafeRawBufferPointer, hash: UInt64? = nil) -> Bool {
+        if values.count > 0 {
+            let found = hash.map { values.find(tag: kind, v.baseAddress, v.count, hash: $0) } ?? values.find(tag: kind, v.baseAddress, v.count)
+            if found != nil { return true }
+        }
         let matched = patterns.withUnsafeBufferPointer { list in
             patternBytes.withUnsafeBufferPointer { all in
                 list.contains { p in
-                    p.kind == kind && globMatches(UnsafeBufferPointer(rebasing: all[p.start..<p.end]), v)
+                    p.kind == kind && p.shape.matches(UnsafeBufferPointer(rebasing: all[p.start..<p.end]), v)
                 }
             }
         }

@@ -7,8 +7,11 @@ package struct UnionFind: Sendable {
 
     /// `count` singletons.
     package init(count: Int) {
-        parent = (0..<UInt32(count)).map { $0 }
-        size = Array(repeating: 1, count: count)
+        // Huge pages: unions and finds jump around both arrays.
+        parent = [UInt32](hugeCount: count) { p in
+            for i in 0..<count { p.initializeElement(at: i, to: UInt32(truncatingIfNeeded: i)) }
+        }
+        size = [UInt32](hugeRepeating: 1, count: count)
     }
 
     /// Sets given by their arrays (a snapshot's, checked by its loader): `parent` a forest whose
