@@ -1,7 +1,8 @@
 extension Resolver {
-    /// Flags generic values; returns them sorted by kind, then value bytes.
-    func markGeneric(_ flags: inout [UInt8]) -> [GenericValue] {
-        var generic = genericCandidates(&flags)
+    /// Decides the candidates (``genericCandidates(_:)``): flags generic values and clears the
+    /// candidate flag; returns the generic values sorted by kind, then value bytes.
+    func markGeneric(candidates: [UInt64], _ flags: inout [UInt8]) -> [GenericValue] {
+        var generic = keepValuesWithManyDistinct(candidates, flags: &flags)
         generic.sort { a, b in
             let ka = values.tag(a.value), kb = values.tag(b.value)
             return ka != kb ? ka < kb : values.bytesLess(a.value, b.value)
@@ -13,9 +14,10 @@ extension Resolver {
         }
     }
 
-    /// Values carried by more than `T` distinct records, then narrowed by
-    /// ``keepValuesWithManyDistinct(_:flags:)``; flags and returns the generic ones.
-    private func genericCandidates(_ flags: inout [UInt8]) -> [(value: Int, records: Int, customers: Int)] {
+    /// Values carried by more than `T` distinct records (their kind's threshold), flagged
+    /// `candidate`: the generic check (``markGeneric(candidates:_:)``) decides them. Returns
+    /// their distinct (value << 32 | record) pairs, sorted.
+    func genericCandidates(_ flags: inout [UInt8]) -> [UInt64] {
         // Thresholds by kind: an array by value would be as large as the values table (60 MB at
         // 10M records) for a handful of numbers.
         let threshold = kinds.indices.map { UInt32(clamping: kinds[$0].genericThreshold) }
@@ -60,8 +62,7 @@ extension Resolver {
             if UInt32(j - i) <= threshold[Int(values.tag(v))] { flags[v] &= ~ValueFlag.candidate }
             i = j
         }
-        pairs = pairs.filter { flags[Int($0 >> 32)] & ValueFlag.candidate != 0 }
-        return keepValuesWithManyDistinct(pairs, flags: &flags)
+        return pairs.filter { flags[Int($0 >> 32)] & ValueFlag.candidate != 0 }
     }
 
     /// For each value (its (value << 32 | record) pairs, sorted), counts the distinct values of

@@ -30,20 +30,21 @@ extension Resolver {
         let n = records.count
         var flags = valueIsPlaceholder.map { $0 ? ValueFlag.placeholder : 0 }
         var generic: [GenericValue] = []
-        if configuration.genericGuard {
-            generic = markGeneric(&flags)
-        }
+        // Values carried by more records than their kind's threshold, flagged `candidate`: the
+        // generic check decides them; every other value's links are known already.
+        let candidates = configuration.genericGuard ? genericCandidates(&flags) : []
         var uf = UnionFind(count: n)
         var refused: [RefusedLink] = []
         var fuzzy = matchAttributes()
         if kinds.entityLimitsActive {
+            generic = markGeneric(candidates: candidates, &flags)
             let fuzzyLinks = fuzzy?.links ?? []
             let merges: Int
             (refused, merges) = linkWithLimits(&uf, flags: flags, fuzzyLinks: fuzzyLinks)
             fuzzy?.statistics.merges = merges
             fuzzy?.statistics.refusedLinks = refused.lazy.filter { $0.fuzzyProbability != nil }.count
         } else {
-            linkAll(&uf, flags: flags)
+            generic = linkOverlappingGenericCheck(&uf, candidates: candidates, flags: &flags)
             if let links = fuzzy?.links {
                 var merges = 0
                 for link in links where uf.union(UInt32(link.recordA), UInt32(link.recordB)) != nil { merges += 1 }
@@ -55,6 +56,40 @@ extension Resolver {
                                refused: refused.count)
         return Resolution(entityIDs: ids, statistics: stats, genericValues: generic, refusedLinks: refused,
                           fuzzy: fuzzy?.statistics, fuzzyLinks: fuzzy?.links ?? [])
+    }
+
+    /// Links every value's records while the second core runs the generic check on the
+    /// candidates (the check reads the records' other values, linking writes only the
+    /// union-find: nothing shared is written), then links the candidates found not generic.
+    /// Union order does not change the partition, so the result is that of checking first.
+    private func linkOverlappingGenericCheck(_ uf: inout UnionFind, candidates: [UInt64], flags: inout [UInt8]) -> [GenericValue] {
+        guard !candidates.isEmpty else {
+            linkAll(&uf, flags: flags)
+            return []
+        }
+        final class Check: @unchecked Sendable {
+            var flags: [UInt8]
+            var generic: [GenericValue] = []
+            init(_ flags: [UInt8]) { self.flags = flags }
+        }
+        // The check's own copy of the flags (one byte per value): it rewrites candidates' flags
+        // while linking reads them.
+        let check = Check(flags)
+        SideThread.run({ check.generic = self.markGeneric(candidates: candidates, &check.flags) },
+                       alongside: { linkAll(&uf, flags: flags) })  // skips the candidates: flagged
+        flags = check.flags
+        var i = 0
+        while i < candidates.count {
+            let v = Int(candidates[i] >> 32)
+            let first = UInt32(truncatingIfNeeded: candidates[i] & 0xFFFF_FFFF)
+            var j = i + 1
+            while j < candidates.count, Int(candidates[j] >> 32) == v {
+                if flags[v] == 0 { uf.union(first, UInt32(truncatingIfNeeded: candidates[j] & 0xFFFF_FFFF)) }
+                j += 1
+            }
+            i = j
+        }
+        return check.generic
     }
 
     /// Links the records of every value that is neither placeholder nor generic.
