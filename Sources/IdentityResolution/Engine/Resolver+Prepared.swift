@@ -172,7 +172,7 @@ package struct RowPreparer: Sendable {
 
 extension PreparedRows {
     /// Row `i`'s key hash, and the hashes of its values that are interned (valid, not an
-    /// attribute) through `body`: what ``Resolver/prefetch(prepared:rows:)`` fetches.
+    /// attribute) through `body`: what ``Resolver/prefetch(prepared:slots:entries:bytes:)`` fetches.
     @inline(__always)
     fileprivate func hashes(ofRow i: Int, _ body: (UInt64) -> Void) -> UInt64 {
         for v in (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i] where outcome[v] < 2 && !IdentifierKind(rawValue: kind[v]).isAttribute {
