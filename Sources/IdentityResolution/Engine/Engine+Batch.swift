@@ -45,11 +45,18 @@ extension Engine {
             return
         }
         prepare(identifiers, into: p.values)
-        p.keyHash = keyHash(p.key)
-        records.prefetch(hash: p.keyHash)
-        for i in 0..<p.values.count { values.prefetch(hash: p.values.hash(i)) }
+        // Each hash is computed before the table is named: a call between reading a table and
+        // using it would make Swift copy the table (a retain and release per array inside).
+        let kh = keyHash(p.key)
+        p.keyHash = kh
+        records.prefetch(hash: kh)
+        for i in 0..<p.values.count {
+            let h = p.values.hash(i)
+            values.prefetch(hash: h)
+        }
         // The ID a new entity would get (unless taken): its slot in the ID table.
-        slotOfID.prefetch(id: XXH3.hash64(p.key))
+        let id = XXH3.hash64(p.key)
+        slotOfID.prefetch(id: id)
     }
 
     /// Reads the slots fetched by ``prepareAhead(_:key:identifiers:)`` and asks for the

@@ -1,8 +1,8 @@
 extension Engine {
     /// Starts a traversal: afterwards `recordStamp[x] == epoch` marks visited records.
     private func nextEpoch() {
-        if recordStamp.count < records.count { recordStamp.append(contentsOf: repeatElement(0, count: records.count - recordStamp.count)) }
-        if valueStamp.count < values.count { valueStamp.append(contentsOf: repeatElement(0, count: values.count - valueStamp.count)) }
+        if recordStamp.count < records.count { recordStamp.append(repeating: 0, count: records.count - recordStamp.count) }
+        if valueStamp.count < values.count { valueStamp.append(repeating: 0, count: values.count - valueStamp.count) }
         if epoch == UInt32.max {
             for i in recordStamp.indices { recordStamp[i] = 0 }
             for i in valueStamp.indices { valueStamp[i] = 0 }

@@ -118,7 +118,7 @@ extension Engine {
     /// (depths fall, so there are no cycles), through a linking value both hold. Read-only;
     /// `nodeValue` is already checked. Checks the links of `records`; returns the problem, or nil.
     static func checkSpanningTrees(_ records: Range<Int>, link: [UInt32], depth: [UInt32], recordSlot: [UInt32],
-                                   nodeEnd: [UInt32], nodeValue: [UInt32], flags: [UInt8]) -> String? {
+                                   nodeEnd: [UInt32], nodeValue: Column<UInt32>, flags: [UInt8]) -> String? {
         let n = link.count
         return link.withUnsafeBufferPointer { link in
             depth.withUnsafeBufferPointer { depth in
@@ -158,7 +158,7 @@ extension Engine {
 
     /// Reads the entity ID table (the end of section 3) and checks it: a valid table holding
     /// each slot's ID exactly once.
-    static func readIDTable(_ er: inout ByteReader, ids: [UInt64]) throws(IDRError) -> IDTable {
+    static func readIDTable(_ er: inout ByteReader, ids: Column<UInt64>) throws(IDRError) -> IDTable {
         let slotCount = ids.count
         let idKeys = try er.array(of: UInt64.self)
         let idSlots = try er.array(of: UInt32.self, count: idKeys.count)
@@ -183,12 +183,12 @@ extension Engine {
         // Entities first: the other sections point into them.
         let storedSequence = try er.u64()
         let invalid = try er.u64()
-        let ids = try er.array(of: UInt64.self)
+        let ids = try er.column(of: UInt64.self)
         let slotCount = ids.count
         guard slotCount < Int(UInt32.max) else { throw er.corrupt("too many entities") }
-        let created = try er.array(of: UInt64.self, count: slotCount)
+        let created = try er.column(of: UInt64.self, count: slotCount)
         let aliveBytes = try er.array(of: UInt8.self, count: slotCount)
-        let forward = try er.array(of: UInt32.self, count: slotCount)
+        let forward = try er.column(of: UInt32.self, count: slotCount)
         var maxSeq: UInt64 = 0
         for s in 0..<slotCount {
             guard ids[s] != 0, aliveBytes[s] <= 1 else { throw er.corrupt("a bad entity slot") }
@@ -218,7 +218,7 @@ extension Engine {
         let recordTable = try InternTable.read(from: &rr, hasher: records.hasher, maxLength: limits.maxRecordKeyLength) { $0 == 0 }
         let n = recordTable.count
         guard n <= limits.maxRecords else { throw rr.corrupt("more records than max_records") }
-        let seq = try rr.array(of: UInt64.self, count: n)
+        let seq = try rr.column(of: UInt64.self, count: n)
         let recordSlot = try rr.array(of: UInt32.self, count: n)
         let nodeEnd = try rr.array(of: UInt32.self, count: n)
         let link = try rr.array(of: UInt32.self, count: n)
@@ -232,8 +232,8 @@ extension Engine {
         }
         let m = valueTable.count
         let flags = try vr.array(of: UInt8.self, count: m)
-        let storedValueSlot = try vr.array(of: UInt32.self, count: m)
-        let nodeValue = try vr.array(of: UInt32.self, count: Int(nodeEnd.last ?? 0))
+        let storedValueSlot = try vr.column(of: UInt32.self, count: m)
+        let nodeValue = try vr.column(of: UInt32.self, count: Int(nodeEnd.last ?? 0))
         guard vr.remaining == 0 else { throw vr.corrupt("trailing bytes") }
         idTask.join()
         let table = try idTable.result!.get()
@@ -245,9 +245,9 @@ extension Engine {
 
         // Occurrence nodes, numbered in record order: record r holds nodes start ..< nodeEnd[r].
         let nodeCount = nodeValue.count
-        var head = [UInt32](hugeRepeating: Engine.none, count: n)
-        var sibling = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
-        var owner = [UInt32](hugeRepeating: 0, count: nodeCount)
+        let head = Column<UInt32>(repeating: Engine.none, count: n)
+        let sibling = Column<UInt32>(repeating: Engine.none, count: nodeCount)
+        let owner = Column<UInt32>(repeating: 0, count: nodeCount)
         let maxIdentifiers = limits.maxIdentifiersPerRecord
         let badRecord: Int? = nodeEnd.withUnsafeBufferPointer { nodeEnd in
             nodeValue.withUnsafeBufferPointer { nodeValue in
@@ -286,8 +286,9 @@ extension Engine {
         final class Verdict: @unchecked Sendable { var problem: String? }
         let limited = entityLimitsOn
         let tree = Verdict()
-        var valueHead = [UInt32](), degree = [UInt32](), next = [UInt32](), prev = [UInt32]()
-        var rootEntity = [UInt32](), anchor = [UInt32](), parent = [UInt32](), size = [UInt32]()
+        let valueHead = Column<UInt32>(), degree = Column<UInt32>(), next = Column<UInt32>(), prev = Column<UInt32>()
+        let rootEntity = Column<UInt32>(), anchor = Column<UInt32>()
+        var parent = [UInt32](), size = [UInt32]()
         var problem: String? = nil
         // The side thread checks most trees; this one builds the lists first, then checks the rest.
         let cut = n
@@ -295,10 +296,10 @@ extension Engine {
             tree.problem = Engine.checkSpanningTrees(0..<cut, link: link, depth: depth, recordSlot: recordSlot,
                                                      nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
         }, alongside: {
-            valueHead = [UInt32](hugeRepeating: Engine.none, count: m)
-            degree = [UInt32](hugeRepeating: 0, count: m)
-            next = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
-            prev = [UInt32](hugeRepeating: Engine.none, count: nodeCount)
+            valueHead.append(repeating: Engine.none, count: m)
+            degree.append(repeating: 0, count: m)
+            next.append(repeating: Engine.none, count: nodeCount)
+            prev.append(repeating: Engine.none, count: nodeCount)
             var valueEntity = [UInt32](hugeRepeating: Engine.none, count: m)
             let split: Bool = nodeValue.withUnsafeBufferPointer { values in
                 owner.withUnsafeBufferPointer { owner in
@@ -337,8 +338,8 @@ extension Engine {
             // is what writes rely on.
             if split, !limited { problem = "linked records are in different entities"; return }
             // Each entity's tree root anchors it: every record's parent in the union-find.
-            rootEntity = [UInt32](hugeRepeating: Engine.none, count: n)
-            anchor = [UInt32](hugeRepeating: Engine.none, count: slotCount)
+            rootEntity.append(repeating: Engine.none, count: n)
+            anchor.append(repeating: Engine.none, count: slotCount)
             for r in 0..<n where link[r] == Engine.none {
                 let s = Int(recordSlot[r])
                 guard s < slotCount, aliveBytes[s] == 1 else { problem = "record \(r) is in a dead or unknown entity"; return }
@@ -368,28 +369,30 @@ extension Engine {
         // Install.
         records = recordTable
         values = valueTable
-        recordAlive = [Bool](hugeRepeating: true, count: n)
-        recordSeq = seq
-        recordHead = head
+        // Columns built here are swapped in whole: no copy of the big tables.
+        recordAlive.swapContents(with: Column(repeating: true, count: n))
+        recordSeq.swapContents(with: seq)
+        recordHead.swapContents(with: head)
         uf = UnionFind(parent: parent, size: size)
-        self.rootEntity = rootEntity
+        self.rootEntity.swapContents(with: rootEntity)
         recordCount = n
-        occRecord = owner
-        occValue = nodeValue
-        occNext = next
-        occPrev = prev
-        occSibling = sibling
-        valueIsPlaceholder = [Bool](hugeCount: m) { out in for v in 0..<m { out[v] = flags[v] & 1 != 0 } }
-        valueGeneric = [Bool](hugeCount: m) { out in for v in 0..<m { out[v] = flags[v] & 2 != 0 } }
+        occRecord.swapContents(with: owner)
+        occValue.swapContents(with: nodeValue)
+        occNext.swapContents(with: next)
+        occPrev.swapContents(with: prev)
+        occSibling.swapContents(with: sibling)
+        freeOccurrences.removeAll()
+        valueIsPlaceholder.swapContents(with: Column(count: m) { out in for v in 0..<m { out[v] = flags[v] & 1 != 0 } })
+        valueGeneric.swapContents(with: Column(count: m) { out in for v in 0..<m { out[v] = flags[v] & 2 != 0 } })
         genericValueCount = flags.reduce(0) { $0 + Int($1 >> 1) }
-        valueDegree = degree
-        self.valueHead = valueHead
-        valueSlot = storedValueSlot
-        entityID = ids
-        entityCreated = created
-        entityAlive = aliveBytes.map { $0 == 1 }
-        slotForward = forward
-        entityAnchor = anchor
+        valueDegree.swapContents(with: degree)
+        self.valueHead.swapContents(with: valueHead)
+        valueSlot.swapContents(with: storedValueSlot)
+        entityID.swapContents(with: ids)
+        entityCreated.swapContents(with: created)
+        entityAlive.swapContents(with: Column(aliveBytes.lazy.map { $0 == 1 }))
+        slotForward.swapContents(with: forward)
+        entityAnchor.swapContents(with: anchor)
         slotOfID = table
         liveEntities = live
         sequence = storedSequence

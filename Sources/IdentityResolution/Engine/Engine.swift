@@ -49,44 +49,44 @@ public final class Engine {
     private let kindsStorage: UnsafeMutablePointer<KindRegistry>
     private let recordsStorage: UnsafeMutablePointer<InternTable>
     private let valuesStorage: UnsafeMutablePointer<InternTable>
-    @exclusivity(unchecked) package var valueIsPlaceholder: [Bool] = []
-    @exclusivity(unchecked) package var valueGeneric: [Bool] = []
-    @exclusivity(unchecked) package var valueDegree: [UInt32] = []
+    package let valueIsPlaceholder = Column<Bool>()
+    package let valueGeneric = Column<Bool>()
+    package let valueDegree = Column<UInt32>()
     /// First occurrence node of each value's record list, or `none`.
-    @exclusivity(unchecked) package var valueHead: [UInt32] = []
+    package let valueHead = Column<UInt32>()
 
     /// Occurrence nodes: (record, value) with links in the value's doubly-linked list.
-    @exclusivity(unchecked) package var occRecord: [UInt32] = []
-    @exclusivity(unchecked) package var occValue: [UInt32] = []
-    @exclusivity(unchecked) package var occNext: [UInt32] = []
-    @exclusivity(unchecked) package var occPrev: [UInt32] = []
+    package let occRecord = Column<UInt32>()
+    package let occValue = Column<UInt32>()
+    package let occNext = Column<UInt32>()
+    package let occPrev = Column<UInt32>()
     /// The next node of the same record (ascending value order), or `none`.
-    @exclusivity(unchecked) package var occSibling: [UInt32] = []
-    @exclusivity(unchecked) package var freeOccurrences: [UInt32] = []
+    package let occSibling = Column<UInt32>()
+    package let freeOccurrences = Column<UInt32>()
 
     /// Per record: alive, age (add sequence of its current life) and its occurrence nodes.
-    @exclusivity(unchecked) package var recordAlive: [Bool] = []
-    @exclusivity(unchecked) package var recordSeq: [UInt64] = []
+    package let recordAlive = Column<Bool>()
+    package let recordSeq = Column<UInt64>()
     /// First occurrence node of each record's chain (``forEachNode(ofRecord:_:)``), or `none`.
-    @exclusivity(unchecked) package var recordHead: [UInt32] = []
+    package let recordHead = Column<UInt32>()
 
     /// The partition; `rootEntity[root]` is the entity slot of a set.
     @exclusivity(unchecked) package var uf = UnionFind(count: 0)
-    @exclusivity(unchecked) package var rootEntity: [UInt32] = []
+    package let rootEntity = Column<UInt32>()
 
     /// Per value: the entity slot of its records when it links and has records, else `none`.
     /// Slots absorbed by merges forward to their survivor (`slotForward`), so a merge touches no
     /// value; a recomputation rewrites the slots of every value it visits. Lookups read this
     /// instead of walking record → root → entity: one cache miss instead of four.
-    @exclusivity(unchecked) package var valueSlot: [UInt32] = []
+    package let valueSlot = Column<UInt32>()
 
     /// Entity slots.
-    @exclusivity(unchecked) package var slotForward: [UInt32] = []
-    @exclusivity(unchecked) package var entityID: [UInt64] = []
-    @exclusivity(unchecked) package var entityCreated: [UInt64] = []
-    @exclusivity(unchecked) package var entityAlive: [Bool] = []
+    package let slotForward = Column<UInt32>()
+    package let entityID = Column<UInt64>()
+    package let entityCreated = Column<UInt64>()
+    package let entityAlive = Column<Bool>()
     /// A record of each live entity (to enumerate members).
-    @exclusivity(unchecked) package var entityAnchor: [UInt32] = []
+    package let entityAnchor = Column<UInt32>()
     /// Every ID ever issued → its slot. An absorbed ID redirects through its slot's forward
     /// (always to an older slot: the survivor of a merge is the entity created first).
     @exclusivity(unchecked) package var slotOfID = IDTable()
@@ -112,8 +112,8 @@ public final class Engine {
 
     /// Scratch marks for traversals (`stamp == epoch` means visited), grown to the tables'
     /// sizes when a traversal starts (a loaded engine allocates them on its first write).
-    @exclusivity(unchecked) package var recordStamp: [UInt32] = []
-    @exclusivity(unchecked) package var valueStamp: [UInt32] = []
+    package let recordStamp = Column<UInt32>()
+    package let valueStamp = Column<UInt32>()
     @exclusivity(unchecked) package var epoch: UInt32 = 0
 
     /// The value set of an add, kept across adds so that an add allocates nothing (taken out
@@ -307,19 +307,11 @@ public final class Engine {
         adviseHugePages()
     }
 
-    /// Asks for huge pages behind the big arrays (``HugePages``): after a reserve, when they
-    /// have their final addresses.
+    /// Asks for huge pages behind the intern tables (``HugePages``): after a reserve, when
+    /// they have their final addresses. Columns advise their own memory.
     func adviseHugePages() {
         records.adviseHugePages()
         values.adviseHugePages()
-        HugePages.advise(&recordSeq); HugePages.advise(&recordAlive); HugePages.advise(&recordHead)
-        HugePages.advise(&rootEntity)
-        HugePages.advise(&occRecord); HugePages.advise(&occValue); HugePages.advise(&occNext)
-        HugePages.advise(&occPrev); HugePages.advise(&occSibling)
-        HugePages.advise(&valueIsPlaceholder); HugePages.advise(&valueGeneric); HugePages.advise(&valueDegree)
-        HugePages.advise(&valueHead); HugePages.advise(&valueSlot)
-        HugePages.advise(&entityID); HugePages.advise(&entityCreated); HugePages.advise(&entityAlive)
-        HugePages.advise(&slotForward); HugePages.advise(&entityAnchor)
     }
 
     /// The normalized identifiers of the record with this key, or `nil` if it is not in the engine

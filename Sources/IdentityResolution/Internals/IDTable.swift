@@ -1,3 +1,5 @@
+import CXXHash
+
 /// Entity ID → entity slot: open addressing with linear probing over two flat arrays.
 ///
 /// Entity IDs are XXH3 outputs and never 0, so an ID's low bits are its home slot and 0 marks
@@ -55,8 +57,10 @@ package struct IDTable: Sendable {
     @inline(__always)
     package func prefetch(id: UInt64) {
         let i = Int(truncatingIfNeeded: id) & mask
-        keys.prefetch(i)
-        slots.prefetch(i)
+        // Both addresses first: a C call between would make Swift copy the arrays.
+        let key = keys.address(of: i), slot = slots.address(of: i)
+        idr_prefetch(key)
+        idr_prefetch(slot)
     }
 
     /// Adds `id` (not 0, not held) → `slot`.

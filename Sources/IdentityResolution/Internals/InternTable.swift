@@ -119,7 +119,7 @@ package struct InternTable: Sendable {
     /// on the result).
     @inline(__always)
     package func prefetch(hash h: UInt64) {
-        slots.withUnsafeBufferPointer { s in idr_prefetch(s.baseAddress! + (Int(truncatingIfNeeded: h) & slotMask)) }
+        idr_prefetch(slots.address(of: Int(truncatingIfNeeded: h) & slotMask))
     }
 
     /// The entry a lookup with hash `h` would compare first: the first slot on its probe path
@@ -130,18 +130,18 @@ package struct InternTable: Sendable {
     package func candidate(hash h: UInt64) -> Int? {
         let fragment = h >> 32
         var slot = Int(truncatingIfNeeded: h) & slotMask
-        return slots.withUnsafeBufferPointer { s in
+        let found: Int? = slots.withUnsafeBufferPointer { s in
             while true {
                 let v = s[slot]
                 if v == 0 { return nil }
                 if v >> 32 == fragment {
-                    let i = Int(truncatingIfNeeded: v & 0xFFFF_FFFF) &- 1
-                    entries.prefetch(i)
-                    return i
+                    return Int(truncatingIfNeeded: v & 0xFFFF_FFFF) &- 1
                 }
                 slot = (slot &+ 1) & slotMask
             }
         }
+        if let found { entries.prefetch(found) }
+        return found
     }
 
     /// Asks the CPU to fetch the first bytes of entry `i` (after ``candidate(hash:)`` brought

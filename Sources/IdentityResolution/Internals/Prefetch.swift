@@ -9,6 +9,14 @@ extension Array {
     @inline(__always)
     func prefetch(_ i: Int) {
         guard i >= 0, i < count else { return }
-        withUnsafeBufferPointer { idr_prefetch($0.baseAddress! + i) }
+        idr_prefetch(address(of: i))
+    }
+
+    /// The address of element `i` (in range), for a prefetch hint only: it is never read
+    /// through. The C call stays out of the closure because Swift copies an array (and the
+    /// struct holding it: a retain and release per array) across any call it cannot see into.
+    @inline(__always)
+    func address(of i: Int) -> UnsafeRawPointer {
+        withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + i) }
     }
 }

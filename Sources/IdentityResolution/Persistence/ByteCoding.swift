@@ -118,6 +118,16 @@ package struct ByteReader {
 // them back instead of rebuilding them record by record.
 
 extension ByteWriter {
+    /// A column, stored as ``array(_:)-([T])`` stores an array.
+    package mutating func array<T: FixedWidthInteger & BitwiseCopyable>(_ c: Column<T>) {
+        u64(UInt64(c.count))
+        #if _endian(little)
+        c.withUnsafeBufferPointer { raw(UnsafeRawBufferPointer($0)) }
+        #else
+        for x in c { withUnsafeBytes(of: x.littleEndian) { raw($0) } }
+        #endif
+    }
+
     /// A u64 element count, then the elements, little-endian.
     package mutating func array<T: FixedWidthInteger>(_ a: [T]) {
         u64(UInt64(a.count))
@@ -132,6 +142,19 @@ extension ByteWriter {
 extension ByteReader {
     /// What ``ByteWriter/array(_:)`` wrote; `count`, when given, is the element count required.
     /// The count is checked against the bytes left before anything is allocated.
+    /// An array as ``array(of:count:)`` reads it, into a column (no copy on install).
+    package mutating func column<T: FixedWidthInteger & BitwiseCopyable>(of _: T.Type, count required: Int? = nil) throws(IDRError) -> Column<T> {
+        let n = try count(minimumSize: MemoryLayout<T>.size)
+        if let required, n != required { throw corrupt("an array of \(n) elements where \(required) are expected") }
+        let bytes = try raw(n * MemoryLayout<T>.size)
+        return Column<T>(count: n) { out in
+            if n > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes) }
+            #if !_endian(little)
+            for i in 0..<n { out[i] = T(littleEndian: out[i]) }
+            #endif
+        }
+    }
+
     package mutating func array<T: FixedWidthInteger & BitwiseCopyable>(of _: T.Type, count required: Int? = nil) throws(IDRError) -> [T] {
         let n = try count(minimumSize: MemoryLayout<T>.size)
         if let required, n != required { throw corrupt("an array of \(n) elements where \(required) are expected") }

@@ -1,0 +1,65 @@
+import Testing
+@testable import IdentityResolution
+
+/// ``Column`` against `Array` as the reference, under random sequences of every operation the
+/// engine uses, including growth past the huge-page allocation size.
+@Suite("Column")
+struct ColumnTests {
+    @Test(arguments: [1, 2, 3, 4])
+    func matchesArray(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let column = Column<UInt32>()
+        var reference: [UInt32] = []
+        for _ in 0..<20_000 {
+            switch Int.random(in: 0..<100, using: &rng) {
+            case 0..<50:
+                let x = UInt32.random(in: .min ... .max, using: &rng)
+                column.append(x); reference.append(x)
+            case 50..<70 where !reference.isEmpty:
+                let i = Int.random(in: 0..<reference.count, using: &rng)
+                let x = UInt32.random(in: .min ... .max, using: &rng)
+                column[i] = x; reference[i] = x
+            case 70..<80:
+                #expect(column.popLast() == reference.popLast())
+            case 80..<85:
+                let n = Int.random(in: 0...3_000, using: &rng)
+                let x = UInt32.random(in: .min ... .max, using: &rng)
+                column.append(repeating: x, count: n); reference.append(contentsOf: repeatElement(x, count: n))
+            case 85..<88:
+                let n = Int.random(in: 0...reference.count, using: &rng)
+                column.removeLast(n); reference.removeLast(n)
+            case 88..<90:
+                column.reserveCapacity(column.count + Int.random(in: 0...5_000, using: &rng))
+            case 90:
+                column.removeAll(); reference.removeAll()
+            default:
+                if !reference.isEmpty {
+                    let i = Int.random(in: 0..<reference.count, using: &rng)
+                    #expect(column[i] == reference[i])
+                    column.prefetch(i)
+                }
+                column.prefetch(-1)
+                column.prefetch(reference.count)
+            }
+            #expect(column.count == reference.count)
+            #expect(column.capacity >= column.count)
+        }
+        #expect(column.elements == reference)
+        #expect(Array(column) == reference)
+        #expect(column.withUnsafeBufferPointer { Array($0) } == reference)
+    }
+
+    /// Columns past 4 MiB take the huge-page path; contents survive growth and swaps.
+    @Test func largeColumnsAndSwap() {
+        let big = Column<UInt64>(repeating: 7, count: 600_000)
+        big.append(8)
+        #expect(big.count == 600_001 && big[0] == 7 && big[600_000] == 8)
+        let built = Column<UInt64>(count: 1_000) { out in for i in out.indices { out[i] = UInt64(i) } }
+        big.swapContents(with: built)
+        #expect(big.elements == (0..<1_000).map { UInt64($0) })
+        #expect(built.count == 600_001 && built[600_000] == 8)
+        let copy = Column(built.lazy.map { $0 + 1 })
+        #expect(copy[0] == 8 && copy.count == built.count)
+        #expect(Column<Bool>().popLast() == nil)
+    }
+}
