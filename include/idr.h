@@ -385,12 +385,13 @@ idr_status idr_engine_add(idr_engine *engine, const char *record_key, size_t rec
  *
  * Records are added in order, each as by idr_engine_add: the same entity IDs, events and log
  * entries. It is faster than one idr_engine_add per record because each record is normalized
- * and hashed a dozen records ahead of its add, while the memory its add will read is fetched. On
- * an error, the records before the failing one are added, the failing one and the ones after are
- * not, `*out_processed` (may be NULL) tells how many were added and the last error names the
- * record.
+ * and hashed ahead of its add, while the memory its add will read is fetched. A batch of 1024
+ * records or more is normalized and hashed on a second thread, started and joined within the
+ * call, while the calling thread adds. On an error, the records before the failing one are
+ * added, the failing one and the ones after are not, `*out_processed` (may be NULL) tells how
+ * many were added and the last error names the record.
  *
- * Ownership: every pointer is only read during the call.
+ * Ownership: every pointer is only read during the call (by the second thread too).
  * Thread safety: a write (readers may run between records).
  * Errors: as idr_engine_add; IDR_E_INVALID_ARGUMENT for NULL arrays, offsets that decrease or
  * run past their buffer, or more than 4096 columns.

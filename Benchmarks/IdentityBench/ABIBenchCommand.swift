@@ -137,8 +137,9 @@ struct ABIBenchCommand: ParsableCommand {
 }
 
 /// Records of a CSV as columns in memory: keys and one buffer + offsets per identifier column,
-/// in memory this object owns (so C pointers into it stay valid while it lives).
-final class Columns {
+/// in memory this object owns (so C pointers into it stay valid while it lives). Immutable once
+/// read, so batch calls may read it from a second thread.
+final class Columns: @unchecked Sendable {
     let kinds: [IdentifierKind]
     let count: Int
     let keys: UnsafeMutableBufferPointer<CChar>
@@ -210,25 +211,34 @@ final class Columns {
         return sink
     }
 
-    /// Adds every record through the engine's batch call (``Engine/add(count:identifierCapacity:record:entity:)``),
-    /// `batch` records per call.
-    func addAllBatched(to engine: Engine, batch: Int) throws(IDRError) -> UInt64 {
+    /// Adds every record through the engine's batch call, `batch` records per call: with
+    /// `threads` 2 the concurrent form (``Engine/add(count:identifierCapacity:concurrentRecord:entity:)``),
+    /// else ``Engine/add(count:identifierCapacity:record:entity:)``.
+    func addAllBatched(to engine: Engine, batch: Int, threads: Int = 1) throws(IDRError) -> UInt64 {
         var sink: UInt64 = 0
         var start = 0
         while start < count {
             let end = min(start + max(batch, 1), count)
-            try engine.add(count: end - start, identifierCapacity: kinds.count, record: { i, ids in
-                let r = start + i
-                var m = 0
-                for c in kinds.indices {
-                    let v = value(c, r)
-                    if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
-                }
-                return (key(r), m)
-            }, entity: { _, id in sink &+= id })
+            let first = start
+            let record: ConcurrentRecordSource = { i, ids in self.fill(first + i, ids) }
+            if threads >= 2 {
+                try engine.add(count: end - start, identifierCapacity: kinds.count, concurrentRecord: record, entity: { _, id in sink &+= id })
+            } else {
+                try engine.add(count: end - start, identifierCapacity: kinds.count, record: record, entity: { _, id in sink &+= id })
+            }
             start = end
         }
         return sink
+    }
+
+    /// Writes record `r`'s non-empty identifiers into `ids`; its key and how many.
+    private func fill(_ r: Int, _ ids: UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int) {
+        var m = 0
+        for c in kinds.indices {
+            let v = value(c, r)
+            if v.count > 0 { ids[m] = RawIdentifier(kind: kinds[c], value: v); m += 1 }
+        }
+        return (key(r), m)
     }
 
     private func addRecords(_ records: Range<Int>, to engine: Engine, _ ids: UnsafeMutableBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {

@@ -35,6 +35,9 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Records per batch call (Engine.add(count:...), the pipeline idr_engine_add_columns uses); 0: one add call per record.")
     var batch = 0
 
+    @Option(help: "Threads of a batch call: 2 prepares records on a second thread (Engine.add(count:identifierCapacity:concurrentRecord:entity:), as idr_engine_add_columns does), 1 on the adding thread.")
+    var batchThreads = 2
+
     @Option(help: "Only time loading this existing snapshot (the input CSV is not read): rounds, min and median.")
     var loadOnly: String?
 
@@ -64,11 +67,11 @@ struct OnlineBenchCommand: ParsableCommand {
         let identifiers = data.identifierCount
         var t0 = clock.now
         engine.reserveCapacity(records: n, identifiers: identifiers)
-        var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch) : try data.addAll(to: engine)
+        var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch, threads: batchThreads) : try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         let engineBytes = currentRSSBytes() - rssBefore
         print("mode: \(hashOnly ? "hash-only" : "normal")\(configuration.entityLimits.isEmpty ? "" : ", per-entity limits")")
-        print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (\(batch > 0 ? "batch calls of \(grouped(batch)) records" : "one add per record"))")
+        print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (\(batch > 0 ? "batch calls of \(grouped(batch)) records, \(batchThreads) thread\(batchThreads == 1 ? "" : "s")" : "one add per record"))")
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
         // Lookup latency, one timed call at a time, over emails of random records.

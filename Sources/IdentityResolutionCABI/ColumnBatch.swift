@@ -3,7 +3,9 @@ import IdentityResolution
 
 /// Records given as C columns (idr_engine_add_columns, idr_resolver_add_columns), checked once:
 /// every offsets array non-decreasing and within its buffer, no NULL where data is needed.
-struct ColumnBatch {
+/// Sendable because a batch's second thread reads it (RecordFeeder): the caller's memory is only
+/// read, and only during the call.
+struct ColumnBatch: @unchecked Sendable {
     let count: Int
     let keys: UnsafeRawBufferPointer
     let keyOffsets: UnsafePointer<UInt64>

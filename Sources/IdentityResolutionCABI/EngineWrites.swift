@@ -70,19 +70,25 @@ public func idr_engine_add_columns(
     // kept short. Measured with `idr-bench online --readers 1 --write-batch N` (1M records):
     // N = 1 gave lookups p50 3.7 µs / p99 9.8 µs beside 225k adds/s; N = 16, p50 59 µs; N = 256,
     // p99 1.2 ms. An uncontended lock costs ~20 ns, nothing next to an add. Each step adds one
-    // record and prepares the ones after it (AddPipeline), under the same lock.
-    let pipeline: AddPipeline
-    do {
-        pipeline = try AddPipeline(engine: handle.engine, identifierCapacity: batch.columnCount)
-    } catch {
-        return fail(engine, error)
+    // record and asks for the memory of the ones after it (AddPipeline), under the same lock.
+    // A large batch is checked, normalized and hashed on a second thread (RecordFeeder), outside
+    // the lock: it reads only the caller's columns and copies of the engine's settings.
+    let record: ConcurrentRecordSource = { r, raws in (batch.key(r), batch.identifiers(r, into: raws)) }
+    let created = handle.write { e in
+        Result { () throws(IDRError) -> AddPipeline in
+            try AddPipeline(engine: e, identifierCapacity: batch.columnCount, count: record_count, concurrentRecord: record)
+        }
     }
+    let pipeline: AddPipeline
+    switch created {
+    case .success(let p): pipeline = p
+    case .failure(let error): return fail(engine, error)
+    }
+    defer { pipeline.finish() }
     for step in 0..<(record_count + AddPipeline.lag) {
         let result = handle.write { e in
             Result { () throws(IDRError) -> (Int, UInt64)? in
-                try pipeline.step(step, count: record_count, engine: e) { r, raws in
-                    (batch.key(r), batch.identifiers(r, into: raws))
-                }
+                try pipeline.step(step, count: record_count, engine: e, record: record)
             }
         }
         switch result {

@@ -9,8 +9,12 @@
 /// and the engine's settings, except for erasure tombstones: a record prepared before an erase
 /// is prepared again before its add.
 ///
+/// With a ``RecordFeeder`` (a concurrent record source and a large enough batch) records are
+/// prepared on a second thread instead, and this thread only asks for their slots at step `r`.
+///
 /// Each step may run under its own write lock (the C ABI takes the lock per step, so readers
-/// wait for one add at most); the pipeline must stay with one engine.
+/// wait for one add at most); the pipeline must stay with one engine, and ``finish()`` must be
+/// called before the batch returns (it stops and joins the feeder's thread).
 package final class AddPipeline {
     /// Steps between preparing a record and adding it.
     package static let lag = 12
@@ -21,12 +25,16 @@ package final class AddPipeline {
     /// Entries in `raws`: the most identifiers a record may have.
     private let capacity: Int
     private let engine: ObjectIdentifier
+    private let feeder: RecordFeeder?
 
-    /// A pipeline for `engine` whose records have at most `identifierCapacity` identifiers.
+    /// A pipeline for `engine` whose records have at most `identifierCapacity` identifiers;
+    /// with `concurrentRecord`, a batch of `count` records (at least `feederMinimum`) is
+    /// prepared by a ``RecordFeeder``.
     ///
     /// - Throws: `invalidArgument` when the capacity is negative or above
     ///   `maxIdentifiersPerRecord`.
-    package init(engine: Engine, identifierCapacity: Int) throws(IDRError) {
+    package init(engine: Engine, identifierCapacity: Int, count: Int = 0,
+                 concurrentRecord: ConcurrentRecordSource? = nil, feederMinimum: Int = RecordFeeder.minimumCount) throws(IDRError) {
         let limit = engine.configuration.limits.maxIdentifiersPerRecord
         guard (0...limit).contains(identifierCapacity) else {
             throw IDRError(.invalidArgument, "identifierCapacity \(identifierCapacity) is not within 0...maxIdentifiersPerRecord (\(limit))")
@@ -39,9 +47,24 @@ package final class AddPipeline {
         raws = .allocate(capacity: max(identifierCapacity, 1))
         self.engine = ObjectIdentifier(engine)
         self.capacity = identifierCapacity
+        if let concurrentRecord, count >= feederMinimum {
+            feeder = RecordFeeder(engine: engine, count: count, identifierCapacity: identifierCapacity, record: concurrentRecord)
+        } else {
+            feeder = nil
+        }
     }
 
-    deinit { raws.deallocate() }
+    deinit {
+        finish()
+        raws.deallocate()
+    }
+
+    /// Stops the feeder thread, if any (idempotent).
+    package func finish() {
+        if let feeder, !finished { feeder.finish() }
+        finished = true
+    }
+    private var finished = false
 
     /// Runs step `step` of a batch of `count` records: prepares record `step`, fetches ahead for
     /// the ones behind it, and adds record `step - lag`, returning its index and entity.
@@ -52,20 +75,46 @@ package final class AddPipeline {
         record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)
     ) throws(IDRError) -> (Int, UInt64)? {
         precondition(ObjectIdentifier(e) == engine, "a pipeline stays with the engine it was made for")
+        if let feeder { return try fedStep(step, count: count, feeder: feeder, engine: e, record: record) }
         if step < count { prepare(step, e, record) }
         if step >= 4, step - 4 < count { e.fetchEntries(ring[(step - 4) % AddPipeline.ringSize]) }
         if step >= 8, step - 8 < count { e.fetchLists(ring[(step - 8) % AddPipeline.ringSize]) }
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
         let p = ring[r % AddPipeline.ringSize]
-        if p.erasures != e.erasures { prepare(r, e, record) }
+        // Prepared before an erase, or refused (perhaps for a kind registered since): again,
+        // from the engine as it is now, as a lone add would be.
+        if p.erasures != e.erasures || p.error != nil { prepare(r, e, record) }
+        if let error = p.error { throw error }
+        return (r, try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true))
+    }
+
+    /// ``step(_:count:engine:record:)`` with records prepared by `feeder`: record `step`'s
+    /// slots are asked for as soon as it is prepared. A record prepared from settings that
+    /// changed since (an erase), or refused (perhaps for a kind registered since), is prepared
+    /// again here, from the engine itself.
+    private func fedStep(
+        _ step: Int, count: Int, feeder: RecordFeeder, engine e: Engine,
+        record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)
+    ) throws(IDRError) -> (Int, UInt64)? {
+        if step < count { e.fetchSlots(feeder.prepared(step)) }
+        if step >= 4, step - 4 < count { e.fetchEntries(feeder[step - 4]) }
+        if step >= 8, step - 8 < count { e.fetchLists(feeder[step - 8]) }
+        let r = step - AddPipeline.lag
+        guard r >= 0, r < count else { return nil }
+        let p = feeder[r]
+        if p.erasures != e.erasures || p.error != nil { prepare(r, e, record, into: p) }
+        defer { feeder.release(through: r) }
         if let error = p.error { throw error }
         return (r, try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true))
     }
 
     /// Checks and normalizes record `r` into its ring entry (``Engine/prepareAhead(_:key:identifiers:)``).
-    private func prepare(_ r: Int, _ e: Engine, _ record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)) {
-        let p = ring[r % AddPipeline.ringSize]
+    private func prepare(
+        _ r: Int, _ e: Engine, _ record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int),
+        into entry: PreparedAdd? = nil
+    ) {
+        let p = entry ?? ring[r % AddPipeline.ringSize]
         let (key, n) = record(r, raws)
         guard (0...capacity).contains(n) else {
             p.reset(erasures: e.erasures)
@@ -81,6 +130,8 @@ package final class PreparedAdd {
     let values = PendingValues()
     @exclusivity(unchecked) var key = UnsafeRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) var keyHash: UInt64 = 0
+    /// XXH3-64 of the key: the ID a new entity would get (unless taken).
+    @exclusivity(unchecked) var idHash: UInt64 = 0
     @exclusivity(unchecked) var error: IDRError? = nil
     /// ``Engine/erasures`` when it was prepared.
     @exclusivity(unchecked) var erasures = 0

@@ -18,8 +18,22 @@ extension Engine {
     /// Normalizes `identifiers` into `pending` (fingerprints in hash-only mode) with their
     /// hashes, dropping invalid and erased values. Changes nothing else.
     func prepare(_ identifiers: UnsafeBufferPointer<RawIdentifier>, into pending: PendingValues) {
+        Engine.prepare(identifiers, into: pending, kinds: kinds, tombstones: tombstones, fingerprinter: fingerprinter,
+                       hasher: values.hasher, checkPlaceholders: false, scratch: scratch, scratchCapacity: scratchCapacity)
+    }
+
+    /// ``prepare(_:into:)`` from explicit inputs, reading nothing else: a batch's second thread
+    /// runs it on copies of the engine's settings taken when the batch started (``RecordFeeder``).
+    /// With `checkPlaceholders` every value's placeholder flag is decided here (as hash-only mode
+    /// always does), so the add need not test new values itself.
+    static func prepare(
+        _ identifiers: UnsafeBufferPointer<RawIdentifier>, into pending: PendingValues,
+        kinds: borrowing KindRegistry, tombstones: borrowing Set<Fingerprint>, fingerprinter: borrowing ValueFingerprinter,
+        hasher: KeyHasher, checkPlaceholders: Bool, scratch: UnsafeMutablePointer<UInt8>, scratchCapacity: Int
+    ) {
         pending.reset()
         let keyed = fingerprinter.isKeyed
+        pending.placeholdersChecked = keyed || checkPlaceholders
         for id in identifiers {
             let kind = id.kind.rawValue
             let rule = kinds[Int(kind)].rule
@@ -28,6 +42,7 @@ extension Engine {
                 continue
             }
             var placeholder = false
+            var hash: UInt64? = nil
             if keyed || !tombstones.isEmpty {
                 let fp = fingerprinter.fingerprint(scratch, n, kind: kind)
                 if !tombstones.isEmpty, tombstones.contains(fp) {
@@ -41,7 +56,14 @@ extension Engine {
                     n = Fingerprint.byteCount
                 }
             }
-            appendPending(pending, kind: kind, placeholder: placeholder, UnsafeRawBufferPointer(start: scratch, count: n))
+            let bytes = UnsafeRawBufferPointer(start: scratch, count: n)
+            let h = hasher.hash(scratch, n, tag: kind)
+            if checkPlaceholders, !keyed {
+                // The guard hashes as the value table does (one hasher per engine): reuse the hash.
+                hash = h
+                placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, bytes, hash: hash)
+            }
+            pending.append(kind: kind, placeholder: placeholder, bytes, hash: h)
         }
         if keyed { scratch.update(repeating: 0, count: scratchCapacity) }
     }
@@ -50,7 +72,8 @@ extension Engine {
     func internValues(_ pending: PendingValues, into valueSet: inout [UInt32]) throws(IDRError) {
         for i in 0..<pending.count {
             let (kind, placeholder, bytes) = pending[i]
-            valueSet.append(try internValue(kind: kind, bytes, placeholder: placeholder, hash: pending.hash(i)))
+            valueSet.append(try internValue(kind: kind, bytes, placeholder: pending.placeholdersChecked ? placeholder : nil,
+                                            hash: pending.hash(i)))
         }
         valueSet.sort()
         var kept = 0
@@ -65,7 +88,7 @@ extension Engine {
     @inline(__always)
     func keyHash(_ key: UnsafeRawBufferPointer) -> UInt64 { records.hasher.hash(key.baseAddress, key.count, tag: 0) }
 
-    /// Appends a prepared value to `pending` with its hash in the value table.
+    /// Appends a prepared value to `pending` with its hash in the value table (log replay).
     @inline(__always)
     func appendPending(_ pending: PendingValues, kind: UInt32, placeholder: Bool, _ bytes: UnsafeRawBufferPointer) {
         pending.append(kind: kind, placeholder: placeholder, bytes, hash: values.hasher.hash(bytes.baseAddress, bytes.count, tag: kind))
@@ -281,14 +304,14 @@ extension Engine {
     }
 
     /// Interns a value (normalized bytes, or a fingerprint in hash-only mode), growing the
-    /// per-value arrays for a new one. `placeholder` is used in hash-only mode, where the bytes
-    /// can no longer be tested.
-    func internValue(kind: UInt32, _ bytes: UnsafeRawBufferPointer, placeholder: Bool, hash: UInt64) throws(IDRError) -> UInt32 {
+    /// per-value arrays for a new one. `placeholder` is the value's flag when it was decided
+    /// while preparing (always in hash-only mode, where the bytes can no longer be tested);
+    /// `nil` tests a new value here.
+    func internValue(kind: UInt32, _ bytes: UnsafeRawBufferPointer, placeholder: Bool?, hash: UInt64) throws(IDRError) -> UInt32 {
         let (v, inserted) = try values.intern(tag: kind, bytes.baseAddress, bytes.count, hash: hash)
         if inserted {
-            let isPlaceholder = fingerprinter.isKeyed
-                ? placeholder
-                : kinds.placeholders.isPlaceholder(kind: kind, rule: kinds[Int(kind)].rule, bytes)
+            let isPlaceholder = placeholder
+                ?? kinds.placeholders.isPlaceholder(kind: kind, rule: kinds[Int(kind)].rule, bytes, hash: hash)
             valueIsPlaceholder.append(isPlaceholder)
             valueGeneric.append(false)
             valueDegree.append(0)

@@ -19,6 +19,8 @@ extension Engine {
             let n = Int(try rr.u32())
             guard n <= configuration.limits.maxIdentifiersPerRecord else { throw rr.corrupt("too many identifiers") }
             pending.reset()
+            // Stored flags are trusted in hash-only mode only (the bytes are fingerprints there).
+            pending.placeholdersChecked = fingerprinter.isKeyed
             for _ in 0..<n {
                 let kind = try rr.u32()
                 let placeholder = version >= 2 ? try rr.u8() : 0

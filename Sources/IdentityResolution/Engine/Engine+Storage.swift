@@ -242,6 +242,8 @@ extension Engine {
     /// within the limit and in normal form (a fingerprint's 16 bytes in hash-only mode).
     private func readPending(_ p: inout ByteReader) throws(IDRError) {
         pending.reset()
+        // Stored flags are trusted in hash-only mode only (the bytes are fingerprints there).
+        pending.placeholdersChecked = fingerprinter.isKeyed
         let invalid = Int(try p.u32()), erased = Int(try p.u32())
         let n = Int(try p.u32())
         guard n <= configuration.limits.maxIdentifiersPerRecord else { throw p.corrupt("too many identifiers") }

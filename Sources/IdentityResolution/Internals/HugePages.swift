@@ -34,6 +34,12 @@ extension Array where Element: BitwiseCopyable {
     /// `count` elements written by `fill` (which must initialize all of them) into memory
     /// advised for huge pages before it is first touched.
     package init(hugeCount count: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) {
+        // An empty array is the shared empty storage: writing its count from two threads is
+        // a race ThreadSanitizer reports (two engines created at once).
+        guard count > 0 else {
+            self = []
+            return
+        }
         self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
             HugePages.advise(UnsafeMutableRawPointer(buffer.baseAddress), count * MemoryLayout<Element>.stride)
             fill(buffer)

@@ -13,6 +13,9 @@ package final class PendingValues {
     /// Values dropped as invalid / as erased while preparing.
     @exclusivity(unchecked) package var invalid = 0
     @exclusivity(unchecked) package var erased = 0
+    /// Whether each value's placeholder flag was decided while preparing (hash-only mode, or a
+    /// batch's second thread); otherwise the add tests new values.
+    @exclusivity(unchecked) package var placeholdersChecked = false
     /// Whether ``reset()`` zeroes the bytes: only worth it when they must not outlive the call
     /// (hash-only mode); otherwise the same bytes are in the engine's arena anyway.
     package var scrubs = false
@@ -34,6 +37,7 @@ package final class PendingValues {
     package func reset() {
         if scrubs, used > 0 { bytes.update(repeating: 0, count: used) }
         used = 0
+        placeholdersChecked = false
         items.removeAll(keepingCapacity: true)
         invalid = 0
         erased = 0

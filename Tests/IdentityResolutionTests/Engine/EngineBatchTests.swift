@@ -24,21 +24,29 @@ struct EngineBatchTests {
         }
     }
 
-    /// Adds `records` in one batch call; the IDs it reported (index → ID) and its error.
-    static func addBatch(_ e: Engine, _ records: [Record], capacity: Int = 4) -> ([Int: UInt64], IDRError?) {
+    /// Adds `records` in one batch call; the IDs it reported (index → ID) and its error. With
+    /// `concurrent`, through the concurrent form with a second thread however small the batch.
+    static func addBatch(_ e: Engine, _ records: [Record], capacity: Int = 4, concurrent: Bool = false) -> ([Int: UInt64], IDRError?) {
         // Keys and values as stable bytes for the duration of the call.
         let keys = records.map { Array($0.key.utf8) }
         let values = records.map { $0.ids.map { Array($0.value.utf8) } }
         var got: [Int: UInt64] = [:]
         var order: [Int] = []
+        let record: ConcurrentRecordSource = { i, buffer in
+            let n = records[i].ids.count
+            for (j, id) in records[i].ids.enumerated() where j < buffer.count {
+                buffer[j] = RawIdentifier(kind: id.kind, value: values[i][j].withUnsafeBytes { $0 })
+            }
+            return (keys[i].withUnsafeBytes { $0 }, n)
+        }
         do {
-            try e.add(count: records.count, identifierCapacity: capacity, record: { i, buffer in
-                let n = records[i].ids.count
-                for (j, id) in records[i].ids.enumerated() where j < buffer.count {
-                    buffer[j] = RawIdentifier(kind: id.kind, value: values[i][j].withUnsafeBytes { $0 })
-                }
-                return (keys[i].withUnsafeBytes { $0 }, n)
-            }, entity: { i, id in got[i] = id; order.append(i) })
+            if concurrent {
+                try e.add(count: records.count, identifierCapacity: capacity, concurrentRecord: record,
+                          entity: { i, id in got[i] = id; order.append(i) }, feederMinimum: 0)
+            } else {
+                try e.add(count: records.count, identifierCapacity: capacity, record: record,
+                          entity: { i, id in got[i] = id; order.append(i) })
+            }
         } catch {
             #expect(order == Array(0..<order.count))
             return (got, error)
@@ -65,6 +73,16 @@ struct EngineBatchTests {
 
     @Test(arguments: [false, true], [false, true])
     func sameAsOneAddPerRecord(hashOnly: Bool, limits: Bool) throws {
+        try sameAsOneAddPerRecord(hashOnly: hashOnly, limits: limits, concurrent: false)
+    }
+
+    /// The concurrent form (records prepared on a second thread) gives the same as well.
+    @Test(arguments: [false, true], [false, true])
+    func concurrentSameAsOneAddPerRecord(hashOnly: Bool, limits: Bool) throws {
+        try sameAsOneAddPerRecord(hashOnly: hashOnly, limits: limits, concurrent: true)
+    }
+
+    func sameAsOneAddPerRecord(hashOnly: Bool, limits: Bool, concurrent: Bool) throws {
         for seed in UInt64(1)...12 {
             var c = ModelBasedTests.configuration(hashOnly: hashOnly, tombstones: true)
             if limits { c.entityLimits = [.loyaltyID: 1, .email: 1] }
@@ -80,7 +98,7 @@ struct EngineBatchTests {
                 let part = Array(records[start..<start + n])
                 var expected: [Int: UInt64] = [:]
                 for (i, r) in part.enumerated() { expected[i] = try single.add(key: r.key, identifiers: r.ids) }
-                let (got, error) = Self.addBatch(batched, part)
+                let (got, error) = Self.addBatch(batched, part, concurrent: concurrent)
                 #expect(error == nil)
                 #expect(got == expected, "seed \(seed), records \(start)..<\(start + n)")
                 #expect(batched.drainEvents() == single.drainEvents())
@@ -102,7 +120,8 @@ struct EngineBatchTests {
 
     /// An erase made by an event handler in the middle of a batch: records prepared before it
     /// must not bring the erased value back.
-    @Test func eraseFromAnEventHandlerMidBatch() throws {
+    @Test(arguments: [false, true])
+    func eraseFromAnEventHandlerMidBatch(concurrent: Bool) throws {
         let c = ModelBasedTests.configuration(hashOnly: false, tombstones: true)
         let records: [Record] = (0..<30).map { i in
             (key: "k\(i)", ids: [Identifier(.email, "shared@x.com"), Identifier(.loyaltyID, "L\(i % 3)")])
@@ -116,7 +135,7 @@ struct EngineBatchTests {
             }
             var ids: [UInt64] = []
             if batch {
-                let (got, error) = Self.addBatch(e, records)
+                let (got, error) = Self.addBatch(e, records, concurrent: concurrent)
                 #expect(error == nil)
                 ids = (0..<records.count).map { got[$0] ?? 0 }
             } else {
@@ -132,13 +151,32 @@ struct EngineBatchTests {
         #expect(batched.1.erasedValues == records.count - 3)
     }
 
-    @Test func stopsAtTheFirstBadRecord() throws {
+    /// A kind registered by an event handler in the middle of a batch: records prepared before
+    /// it (and refused then) are added as lone adds would be.
+    @Test(arguments: [false, true])
+    func kindRegisteredMidBatch(concurrent: Bool) throws {
+        let custom = IdentifierKind(rawValue: IdentifierKind.firstCustomRawValue)
+        let records: [Record] = (0..<40).map { i in
+            (key: "k\(i)", ids: i < 4 ? [Identifier(.email, "e\(i)@x.com")] : [Identifier(custom, "C\(i % 5)")])
+        }
+        let e = try Engine()
+        e.eventHandler = { _ in
+            if e.recordCount == 2, e.kind(named: "crm") == nil { _ = try? e.registerKind(named: "crm", rule: .exact) }
+        }
+        let (got, error) = Self.addBatch(e, records, concurrent: concurrent)
+        #expect(error == nil)
+        #expect(got.count == records.count)
+        #expect(e.entityCount == 4 + 5)
+    }
+
+    @Test(arguments: [false, true])
+    func stopsAtTheFirstBadRecord(concurrent: Bool) throws {
         let c = ResolverConfiguration()
         var records: [Record] = (0..<20).map { (key: "k\($0)", ids: [Identifier(.email, "p\($0 / 2)@x.com")]) }
         records[9] = (key: "k9", ids: [Identifier(IdentifierKind(rawValue: 999), "x")])
         let batched = try Engine(configuration: c), single = try Engine(configuration: c)
         for r in records[0..<9] { try single.add(key: r.key, identifiers: r.ids) }
-        let (got, error) = Self.addBatch(batched, records)
+        let (got, error) = Self.addBatch(batched, records, concurrent: concurrent)
         #expect(error?.code == .unknownKind)
         #expect(got.keys.sorted() == Array(0..<9))
         #expect(batched.statistics == single.statistics)
@@ -146,9 +184,9 @@ struct EngineBatchTests {
 
         // An empty key, a record claiming more identifiers than the buffer holds.
         records[9] = (key: "", ids: [])
-        #expect(Self.addBatch(try Engine(configuration: c), records).1?.code == .invalidArgument)
+        #expect(Self.addBatch(try Engine(configuration: c), records, concurrent: concurrent).1?.code == .invalidArgument)
         records[9] = (key: "k9", ids: (0..<5).map { Identifier(.email, "m\($0)@x.com") })
-        let (partial, tooMany) = Self.addBatch(try Engine(configuration: c), records, capacity: 4)
+        let (partial, tooMany) = Self.addBatch(try Engine(configuration: c), records, capacity: 4, concurrent: concurrent)
         #expect(tooMany?.code == .invalidArgument)
         #expect(partial.count == 9)
     }

@@ -23,6 +23,7 @@ emails = st.sampled_from(["a@x.com", "B@x.com", "b@x.com", "c@y.org", "test@test
 phones = st.sampled_from(["5550100001", "555-010-0002", "+1 555 010 0003", "123", None])
 cards = st.sampled_from(["CARD-1", "card 2", "N/A", None])
 records = st.lists(st.tuples(st.integers(0, 25), emails, phones, cards), max_size=60)
+LIMITS_SMALL = {"entity_limits": {"loyalty_id": 1, "email": 2}}
 
 
 def partition(engine, keys):
@@ -41,6 +42,26 @@ def test_add_many_equals_a_loop_of_add(rows):
         batched = many.add_many(keys, email=[r[1] for r in rows], phone=[r[2] for r in rows], pos_card=[r[3] for r in rows])
         assert [int(x) for x in batched] == looped
         assert [one.entity_of(k) for k in keys] == [many.entity_of(k) for k in keys]
+
+
+@pytest.mark.parametrize("options", [{}, {"hash_only_secret": b"0123456789abcdef0123456789abcdef"}, LIMITS_SMALL])
+def test_large_add_many_equals_a_loop_of_add(options):
+    # A batch of 1024 records or more is normalized and hashed on a second thread inside the
+    # library: upserts, placeholders, invalid values and values turning generic must come out
+    # as a loop of add gives them.
+    rnd = random.Random(11)
+    n = 6000
+    keys = [f"k{rnd.randrange(4000)}" for _ in range(n)]
+    email = [rnd.choice([None, "test@test.com", "not an email", f"u{rnd.randrange(2500)}@m.org"]) for _ in range(n)]
+    phone = [rnd.choice([None, "5550100001", f"555010{rnd.randrange(9000):04d}"]) for _ in range(n)]
+    loyalty = [rnd.choice([None, f"L{rnd.randrange(3000)}"]) for _ in range(n)]
+    with idr.Engine(**options) as one, idr.Engine(**options) as many:
+        looped = [one.add(k, email=e, phone=p, loyalty_id=l) for k, e, p, l in zip(keys, email, phone, loyalty)]
+        batched = many.add_many(keys, email=email, phone=phone, loyalty_id=loyalty)
+        assert [int(x) for x in batched] == looped
+        assert [one.entity_of(k) for k in set(keys)] == [many.entity_of(k) for k in set(keys)]
+        assert one.stats() == many.stats()
+        assert one.stats().generic_values > 0
 
 
 @given(records, st.randoms(use_true_random=False))
