@@ -26,6 +26,8 @@ package final class AddPipeline {
     private let capacity: Int
     private let engine: ObjectIdentifier
     private let feeder: RecordFeeder?
+    /// Whether ``finish()`` ran.
+    private var finished = false
 
     /// A pipeline for `engine` whose records have at most `identifierCapacity` identifiers;
     /// with `concurrentRecord`, a batch of `count` records (at least `feederMinimum`) is
@@ -64,7 +66,6 @@ package final class AddPipeline {
         if let feeder, !finished { feeder.finish() }
         finished = true
     }
-    private var finished = false
 
     /// Runs step `step` of a batch of `count` records: prepares record `step`, fetches ahead for
     /// the ones behind it, and adds record `step - lag`, returning its index and entity.

@@ -42,7 +42,6 @@ extension Engine {
                 continue
             }
             var placeholder = false
-            var hash: UInt64? = nil
             if keyed || !tombstones.isEmpty {
                 let fp = fingerprinter.fingerprint(scratch, n, kind: kind)
                 if !tombstones.isEmpty, tombstones.contains(fp) {
@@ -60,8 +59,7 @@ extension Engine {
             let h = hasher.hash(scratch, n, tag: kind)
             if checkPlaceholders, !keyed {
                 // The guard hashes as the value table does (one hasher per engine): reuse the hash.
-                hash = h
-                placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, bytes, hash: hash)
+                placeholder = kinds.placeholders.isPlaceholder(kind: kind, rule: rule, bytes, hash: h)
             }
             pending.append(kind: kind, placeholder: placeholder, bytes, hash: h)
         }
