@@ -98,16 +98,21 @@ package final class AddPipeline {
         _ step: Int, count: Int, feeder: RecordFeeder, engine e: Engine,
         record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)
     ) throws(IDRError) -> (Int, UInt64)? {
-        if step < count { e.fetchSlots(feeder.prepared(step)) }
-        if step >= 4, step - 4 < count { e.fetchEntries(feeder[step - 4]) }
-        if step >= 8, step - 8 < count { e.fetchLists(feeder[step - 8]) }
+        if step < count { feeder.withPrepared(step) { e.fetchSlots($0) } }
+        if step >= 4, step - 4 < count { feeder.withEntry(step - 4) { e.fetchEntries($0) } }
+        if step >= 8, step - 8 < count { feeder.withEntry(step - 8) { e.fetchLists($0) } }
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
-        let p = feeder[r]
-        if p.erasures != e.erasures || p.error != nil { prepare(r, e, record, into: p) }
-        defer { feeder.release(through: r) }
-        if let error = p.error { throw error }
-        return (r, try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true))
+        // A Result: the entry is lent to a closure that cannot throw a typed error.
+        let added: Result<UInt64, IDRError> = feeder.withEntry(r) { p in
+            if p.erasures != e.erasures || p.error != nil { prepare(r, e, record, into: p) }
+            if let error = p.error { return .failure(error) }
+            do throws(IDRError) { return .success(try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true)) } catch {
+                return .failure(error)
+            }
+        }
+        feeder.release(through: r)
+        return (r, try added.get())
     }
 
     /// Checks and normalizes record `r` into its ring entry (``Engine/prepareAhead(_:key:identifiers:)``).
@@ -138,7 +143,7 @@ package final class PreparedAdd {
     @exclusivity(unchecked) var erasures = 0
     /// The entry a probe for the key / for each value compares first, or -1.
     @exclusivity(unchecked) var keyCandidate = -1
-    @exclusivity(unchecked) var candidates: [Int] = []
+    let candidates = Column<Int>()
 
     /// Empties it for a new record.
     func reset(erasures: Int) {
@@ -146,6 +151,6 @@ package final class PreparedAdd {
         self.erasures = erasures
         values.reset()
         keyCandidate = -1
-        candidates.removeAll(keepingCapacity: true)
+        candidates.removeAll()
     }
 }

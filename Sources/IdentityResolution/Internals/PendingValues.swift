@@ -9,7 +9,8 @@ package final class PendingValues {
     @exclusivity(unchecked) private var bytes: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var used = 0
-    @exclusivity(unchecked) private var items: [(kind: UInt32, placeholder: Bool, start: Int, count: Int, hash: UInt64)] = []
+    /// A column, not an array: an array read from a class property is retained per access.
+    private let items = Column<(kind: UInt32, placeholder: Bool, start: Int, count: Int, hash: UInt64)>()
     /// Values dropped as invalid / as erased while preparing.
     @exclusivity(unchecked) package var invalid = 0
     @exclusivity(unchecked) package var erased = 0
@@ -38,7 +39,7 @@ package final class PendingValues {
         if scrubs, used > 0 { bytes.update(repeating: 0, count: used) }
         used = 0
         placeholdersChecked = false
-        items.removeAll(keepingCapacity: true)
+        items.removeAll()
         invalid = 0
         erased = 0
     }
