@@ -278,32 +278,25 @@ public final class Engine {
     }
 
     /// Prepares for about `records` more records carrying `identifiers` identifiers (a bulk
-    /// load knows these): the tables and arrays grow once instead of doubling along the way.
+    /// load knows these): the tables and arrays grow once instead of doubling along the way,
+    /// and the memory those records will fill is faulted in now, in one system call per table
+    /// rather than a page fault at a time during the adds (``HugePages/prefault(_:_:)``); a
+    /// reserve of a few records faults nothing in.
     public func reserveCapacity(records n: Int, identifiers: Int) {
+        let n = max(n, 0), identifiers = max(identifiers, 0)
         records.reserve(entries: n, bytes: n * 12)
         values.reserve(entries: identifiers, bytes: identifiers * 16)
-        recordSeq.reserveCapacity(recordSeq.count + n)
-        recordAlive.reserveCapacity(recordAlive.count + n)
-        recordHead.reserveCapacity(recordHead.count + n)
-        rootEntity.reserveCapacity(rootEntity.count + n)
         uf.reserve(n)
-        occRecord.reserveCapacity(occRecord.count + identifiers)
-        occValue.reserveCapacity(occValue.count + identifiers)
-        occNext.reserveCapacity(occNext.count + identifiers)
-        occPrev.reserveCapacity(occPrev.count + identifiers)
-        occSibling.reserveCapacity(occSibling.count + identifiers)
-        valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers)
-        valueGeneric.reserveCapacity(valueGeneric.count + identifiers)
-        valueDegree.reserveCapacity(valueDegree.count + identifiers)
-        valueHead.reserveCapacity(valueHead.count + identifiers)
-        valueSlot.reserveCapacity(valueSlot.count + identifiers)
-        // Entities: at most one per record.
-        entityID.reserveCapacity(entityID.count + n)
-        entityCreated.reserveCapacity(entityCreated.count + n)
-        entityAlive.reserveCapacity(entityAlive.count + n)
-        slotForward.reserveCapacity(slotForward.count + n)
-        entityAnchor.reserveCapacity(entityAnchor.count + n)
         slotOfID.reserve(n)
+        // Per record, and per entity (at most one per record).
+        for column in [recordHead, rootEntity, slotForward, entityAnchor] { column.reserve(more: n) }
+        for column in [recordSeq, entityID, entityCreated] { column.reserve(more: n) }
+        for column in [recordAlive, entityAlive] { column.reserve(more: n) }
+        // Per node, and per value (at most one per identifier).
+        for column in [occRecord, occValue, occNext, occPrev, occSibling, valueDegree, valueHead, valueSlot] {
+            column.reserve(more: identifiers)
+        }
+        for column in [valueIsPlaceholder, valueGeneric] { column.reserve(more: identifiers) }
         adviseHugePages()
     }
 

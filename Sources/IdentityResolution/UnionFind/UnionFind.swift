@@ -21,12 +21,10 @@ package struct UnionFind: Sendable {
         self.size = size
     }
 
-    /// Prepares for `n` more elements, in memory advised for huge pages.
+    /// Prepares for `n` more elements, in memory advised for huge pages and faulted in.
     package mutating func reserve(_ n: Int) {
-        parent.reserveCapacity(parent.count + n)
-        size.reserveCapacity(size.count + n)
-        HugePages.advise(&parent)
-        HugePages.advise(&size)
+        parent.reserve(more: n)
+        size.reserve(more: n)
     }
 
     /// Number of elements.
