@@ -28,8 +28,10 @@ struct ColumnTests {
             case 85..<88:
                 let n = Int.random(in: 0...reference.count, using: &rng)
                 column.removeLast(n); reference.removeLast(n)
-            case 88..<90:
+            case 88..<89:
                 column.reserveCapacity(column.count + Int.random(in: 0...5_000, using: &rng))
+            case 89..<90:
+                column.reserve(more: Int.random(in: -1...5_000, using: &rng))
             case 90:
                 column.removeAll(); reference.removeAll()
             default:
@@ -61,5 +63,30 @@ struct ColumnTests {
         let copy = Column(built.lazy.map { $0 + 1 })
         #expect(copy[0] == 8 && copy.count == built.count)
         #expect(Column<Bool>().popLast() == nil)
+    }
+
+    /// Reserving a little more before each batch (the C batch call does) grows geometrically, as
+    /// appends do: a reserve that grew to the exact count would copy the column every time. The
+    /// reserved memory is faulted in (past the prefault threshold) and the contents stay.
+    @Test func repeatedReservesGrowGeometrically() {
+        let column = Column<UInt64>()
+        var capacities: [Int] = []
+        var array: [UInt32] = []
+        var arrayCapacities: [Int] = []
+        for batch in 0..<1_000 {
+            column.reserve(more: 1_000)
+            array.reserve(more: 1_000)
+            if capacities.last != column.capacity { capacities.append(column.capacity) }
+            if arrayCapacities.last != array.capacity { arrayCapacities.append(array.capacity) }
+            #expect(column.capacity >= column.count + 1_000 && array.capacity >= array.count + 1_000)
+            column.append(repeating: UInt64(batch), count: 1_000)
+            array.append(contentsOf: repeatElement(UInt32(batch), count: 1_000))
+        }
+        // 1,000 reserves reaching a million elements: about log2(1,000) growths, not 1,000.
+        #expect(capacities.count <= 12 && arrayCapacities.count <= 12)
+        #expect(column[0] == 0 && column[999_999] == 999 && column.count == 1_000_000)
+        #expect(array[0] == 0 && array[999_999] == 999 && array.count == 1_000_000)
+        column.reserve(more: 1 << 20)
+        #expect(column[999_999] == 999 && column.capacity >= column.count + 1 << 20)
     }
 }
