@@ -1,8 +1,9 @@
 /// Records on their way into an ``Engine``, a few at a time: record `r` is normalized and hashed
 /// at step `r` (its key, values and the ID it may get are then fetched from their tables'
-/// slots), the entries those slots name are fetched at step `r + 4`, their bytes and record
-/// lists at step `r + 8`, and it is added at step `r + 12`. By then most of what the add reads
-/// is in cache: a lone add waits for a dozen dependent memory reads, one after the other.
+/// slots), the entries those slots name are fetched at step `r + 4`, their bytes, record lists
+/// and entities at step `r + 8`, those entities' roots at step `r + 10`, and it is added at
+/// step `r + 12`. By then most of what the add reads is in cache: a lone add waits for a dozen
+/// dependent memory reads, one after the other.
 ///
 /// Prefetches are hints; the add itself finds everything again, so no stale hint can change a
 /// result. What is prepared ahead (normalized values, their hashes) depends only on the record
@@ -80,6 +81,7 @@ package final class AddPipeline {
         if step < count { prepare(step, e, record) }
         if step >= 4, step - 4 < count { e.fetchEntries(ring[(step - 4) % AddPipeline.ringSize]) }
         if step >= 8, step - 8 < count { e.fetchLists(ring[(step - 8) % AddPipeline.ringSize]) }
+        if step >= 10, step - 10 < count { e.fetchRoots(ring[(step - 10) % AddPipeline.ringSize]) }
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
         let p = ring[r % AddPipeline.ringSize]
@@ -101,6 +103,7 @@ package final class AddPipeline {
         if step < count { feeder.withPrepared(step) { e.fetchSlots($0) } }
         if step >= 4, step - 4 < count { feeder.withEntry(step - 4) { e.fetchEntries($0) } }
         if step >= 8, step - 8 < count { feeder.withEntry(step - 8) { e.fetchLists($0) } }
+        if step >= 10, step - 10 < count { feeder.withEntry(step - 10) { e.fetchRoots($0) } }
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
         // A Result: the entry is lent to a closure that cannot throw a typed error.

@@ -144,6 +144,29 @@ extension Engine {
                 occRecord.prefetch(Int(head))
                 occNext.prefetch(Int(head))
             }
+            // The entity the value holds: the add joins it through its forward and anchor, and
+            // compares its creation time (``joinComponents(record:)``).
+            let slot = Int(valueSlot[v])
+            slotForward.prefetch(slot)
+            entityAnchor.prefetch(slot)
+            entityCreated.prefetch(slot)
+        }
+    }
+
+    /// Asks for the root record of each entity a value holds (the anchor ``fetchLists(_:)``
+    /// brought in): the add unites the roots' sets and returns the survivor's ID.
+    func fetchRoots(_ p: PreparedAdd) {
+        guard p.error == nil else { return }
+        for v in p.candidates where v >= 0 && v < valueSlot.count {
+            var slot = Int(valueSlot[v])
+            guard slot < slotForward.count else { continue }
+            if slotForward[slot] != Engine.none { slot = Int(slotForward[slot]) }
+            entityID.prefetch(slot)
+            guard slot < entityAnchor.count else { continue }
+            let root = Int(entityAnchor[slot])
+            uf.parent.prefetch(root)
+            uf.size.prefetch(root)
+            rootEntity.prefetch(root)
         }
     }
 }

@@ -41,25 +41,22 @@ extension Engine {
     func joinComponents(record r: Int) {
         var nodes = 0
         forEachNode(ofRecord: r) { _ in nodes += 1 }
-        // Roots met and the value that reached each (none for the record's own): on the stack,
-        // since an add must not allocate.
-        withUnsafeTemporaryAllocation(of: (root: UInt32, bridge: UInt32).self, capacity: nodes + 1) { found in
+        // Entities met, with their root and the value that reached each (none for the record's
+        // own): on the stack, since an add must not allocate.
+        withUnsafeTemporaryAllocation(of: Met.self, capacity: nodes + 1) { found in
             var count = 0
             let own = uf.find(UInt32(r))
             if rootEntity[Int(own)] != Engine.none {
-                found[0] = (own, Engine.none)
+                found[0] = Met(root: own, bridge: Engine.none, slot: rootEntity[Int(own)])
                 count = 1
             }
             forEachNode(ofRecord: r) { node in
                 let v = Int(occValue[Int(node)])
-                guard links(v) else { return }
-                // A linking value's records are all in one entity: any other record names it.
-                var o = valueHead[v]
-                while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
-                guard o != Engine.none else { return }
-                let root = uf.find(occRecord[Int(o)])
-                if root != own, !found[0..<count].contains(where: { $0.root == root }) {
-                    found[count] = (root, UInt32(v))
+                // Another record holds the value (no record holds a value twice).
+                guard links(v), valueDegree[v] > 1 else { return }
+                let met = entity(ofLinkingValue: v, besides: r)
+                if met.root != own, !found[0..<count].contains(where: { $0.root == met.root }) {
+                    found[count] = Met(root: met.root, bridge: UInt32(v), slot: met.slot)
                     count += 1
                 }
             }
@@ -67,11 +64,49 @@ extension Engine {
         }
     }
 
-    /// Joins record `r` (whose set is `own`) with the sets of `found`, each reached by its bridge.
-    private func join(record r: Int, own: UInt32, _ found: UnsafeMutableBufferPointer<(root: UInt32, bridge: UInt32)>) {
+    /// An entity an add met: its union-find root, the value that reached it, its slot.
+    private struct Met {
+        var root: UInt32
+        var bridge: UInt32
+        var slot: UInt32
+    }
+
+    /// The entity and root of linking value `v`'s records other than `r` (it has some).
+    ///
+    /// A linking value's records are all in one entity, which its slot names (through the
+    /// forwards of absorbed entities), and an entity's anchor is its root: reads the batch
+    /// pipeline fetched ahead (``fetchLists(_:)``). Finding the root from one of the records
+    /// instead walks its parent pointers, a memory wait per step at 10M records. Debug builds
+    /// check that both ways agree (the property tests run every add through it).
+    @inline(__always)
+    private func entity(ofLinkingValue v: Int, besides r: Int) -> (root: UInt32, slot: UInt32) {
+        var slot = valueSlot[v]
+        guard slot != Engine.none else {
+            assertionFailure("linking value \(v) held by other records has no entity slot")
+            let root = rootOfOtherRecord(holding: v, besides: r)
+            return (root, rootEntity[Int(root)])
+        }
+        while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
+        let root = entityAnchor[Int(slot)]
+        assert(root == rootOfOtherRecord(holding: v, besides: r) && rootEntity[Int(root)] == slot,
+               "value \(v): slot \(slot)'s anchor \(root) is not its records' root")
+        return (root, slot)
+    }
+
+    /// The root of the first record other than `r` in `v`'s list.
+    private func rootOfOtherRecord(holding v: Int, besides r: Int) -> UInt32 {
+        var o = valueHead[v]
+        while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
+        precondition(o != Engine.none, "value \(v) has no record besides \(r)")
+        return uf.find(occRecord[Int(o)])
+    }
+
+    /// Joins record `r` (whose set is `own`) with the entities of `found`, each reached by its
+    /// bridge.
+    private func join(record r: Int, own: UInt32, _ found: UnsafeMutableBufferPointer<Met>) {
         if found.count == 1, found[0].root == own {
             // Alone in the entity it kept: nothing to join, only its values to point at it.
-            setSlot(rootEntity[Int(own)], forLinkingValuesOf: r)
+            setSlot(found[0].slot, forLinkingValuesOf: r)
             return
         }
         guard !found.isEmpty else {
@@ -82,16 +117,15 @@ extension Engine {
             note(.created(slot: slot))
             return
         }
-        var survivor = rootEntity[Int(found[0].root)]
-        for f in found.dropFirst() where entityCreated[Int(rootEntity[Int(f.root)])] < entityCreated[Int(survivor)] {
-            survivor = rootEntity[Int(f.root)]
+        var survivor = found[0].slot
+        for f in found.dropFirst() where entityCreated[Int(f.slot)] < entityCreated[Int(survivor)] {
+            survivor = f.slot
         }
-        for f in found where rootEntity[Int(f.root)] != survivor {
-            let s = rootEntity[Int(f.root)]
-            absorb(s, into: survivor)
+        for f in found where f.slot != survivor {
+            absorb(f.slot, into: survivor)
             // The record's own entity joins through whichever identifier reached the survivor.
             let via = f.bridge != Engine.none ? f.bridge : found.first { $0.bridge != Engine.none }?.bridge
-            note(.merged(from: s, into: survivor, via: via))
+            note(.merged(from: f.slot, into: survivor, via: via))
         }
         var root = own
         for f in found where f.root != own { root = uf.union(root, f.root) ?? uf.find(root) }
