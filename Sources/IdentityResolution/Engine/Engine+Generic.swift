@@ -6,13 +6,19 @@ extension Engine {
         guard configuration.genericGuard, !valueIsPlaceholder[v] else { return false }
         let threshold = kinds[Int(values.tag(v))].genericThreshold
         guard threshold > 0, Int(valueDegree[v]) > threshold else { return false }
-        var seen: [UInt64] = []
+        // The engine's scratch list, taken out while in use: an add allocates nothing.
+        var seen = genericScratch
+        genericScratch = []
+        defer { seen.removeAll(keepingCapacity: true); genericScratch = seen }
         var o = valueHead[v]
         while o != Engine.none {
             forEachNode(ofRecord: Int(occRecord[Int(o)])) { other in
                 let w = Int(occValue[Int(other)])
+                guard w != v else { return }
+                // The kind first: values of kinds that do not count (device IDs, cards) then
+                // cost no read of their placeholder flag, a memory wait each at 10M records.
                 let kind = values.tag(w)
-                if w != v, !valueIsPlaceholder[w], kinds[Int(kind)].distinguishesCustomers {
+                if kinds[Int(kind)].distinguishesCustomers, !valueIsPlaceholder[w] {
                     seen.append(UInt64(kind) << 32 | UInt64(w))
                 }
             }

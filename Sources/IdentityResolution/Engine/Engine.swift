@@ -89,7 +89,12 @@ public final class Engine {
     package let entityAnchor = Column<UInt32>()
     /// Every ID ever issued → its slot. An absorbed ID redirects through its slot's forward
     /// (always to an older slot: the survivor of a merge is the entity created first).
-    @exclusivity(unchecked) package var slotOfID = IDTable()
+    package var slotOfID: IDTable {
+        unsafeAddress { UnsafePointer(slotOfIDStorage) }
+        unsafeMutableAddress { slotOfIDStorage }
+    }
+    /// Behind an addressor, as ``records``: `newEntity` probes it on every add.
+    private let slotOfIDStorage: UnsafeMutablePointer<IDTable>
     @exclusivity(unchecked) package var liveEntities = 0
     /// Identifier values dropped as invalid by adds, values now generic, placeholder values.
     @exclusivity(unchecked) package var invalidValueCount = 0
@@ -98,7 +103,10 @@ public final class Engine {
 
     /// Events: the handler, the queue, and the current write's raw events.
     /// Called after each write with each of its events, in order, on the writing thread.
-    public var eventHandler: ((EntityEvent) -> Void)?
+    ///
+    /// (Unchecked exclusivity, like the engine's other state: one thread at a time by contract,
+    /// and every add reads it, through ``wantsEvents``.)
+    @exclusivity(unchecked) public var eventHandler: ((EntityEvent) -> Void)?
     @exclusivity(unchecked) package var collectEvents = false
     @exclusivity(unchecked) package var eventQueue: [EntityEvent] = []
     @exclusivity(unchecked) package var rawEvents: [RawEvent] = []
@@ -108,7 +116,7 @@ public final class Engine {
     @exclusivity(unchecked) package var writeCut: UInt32? = nil
 
     /// Where the state lives when opened from a path (nil: in memory only).
-    package var storage: Storage?
+    @exclusivity(unchecked) package var storage: Storage?
 
     /// Scratch marks for traversals (`stamp == epoch` means visited), grown to the tables'
     /// sizes when a traversal starts (a loaded engine allocates them on its first write).
@@ -119,6 +127,8 @@ public final class Engine {
     /// The value set of an add, kept across adds so that an add allocates nothing (taken out
     /// while in use, so that passing it on never copies it).
     @exclusivity(unchecked) var valueScratch: [UInt32] = []
+    /// The (kind, value) pairs the generic check collects, kept the same way.
+    @exclusivity(unchecked) var genericScratch: [UInt64] = []
 
     let scratch: UnsafeMutablePointer<UInt8>
     let scratchCapacity: Int
@@ -168,6 +178,8 @@ public final class Engine {
         recordsStorage.initialize(to: InternTable(hasher: hasher))
         valuesStorage = .allocate(capacity: 1)
         valuesStorage.initialize(to: InternTable(hasher: hasher))
+        slotOfIDStorage = .allocate(capacity: 1)
+        slotOfIDStorage.initialize(to: IDTable())
         fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
         pending.scrubs = fingerprinter.isKeyed
         var relaxed = c
@@ -183,6 +195,7 @@ public final class Engine {
         kindsStorage.deinitialize(count: 1); kindsStorage.deallocate()
         recordsStorage.deinitialize(count: 1); recordsStorage.deallocate()
         valuesStorage.deinitialize(count: 1); valuesStorage.deallocate()
+        slotOfIDStorage.deinitialize(count: 1); slotOfIDStorage.deallocate()
     }
 
     // MARK: Queries
