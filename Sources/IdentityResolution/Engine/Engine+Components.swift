@@ -82,8 +82,9 @@ extension Engine {
     private func entity(ofLinkingValue v: Int, besides r: Int) -> (root: UInt32, slot: UInt32) {
         var slot = valueSlot[v]
         guard slot != Engine.none else {
+            // Never expected (debug builds stop here); release builds take the slow way.
             assertionFailure("linking value \(v) held by other records has no entity slot")
-            let root = rootOfOtherRecord(holding: v, besides: r)
+            let root = rootOfOtherRecord(holding: v, besides: r) ?? uf.find(UInt32(r))
             return (root, rootEntity[Int(root)])
         }
         while slotForward[Int(slot)] != Engine.none { slot = slotForward[Int(slot)] }
@@ -93,12 +94,11 @@ extension Engine {
         return (root, slot)
     }
 
-    /// The root of the first record other than `r` in `v`'s list.
-    private func rootOfOtherRecord(holding v: Int, besides r: Int) -> UInt32 {
+    /// The root of the first record other than `r` in `v`'s list, if any.
+    private func rootOfOtherRecord(holding v: Int, besides r: Int) -> UInt32? {
         var o = valueHead[v]
         while o != Engine.none, occRecord[Int(o)] == UInt32(r) { o = occNext[Int(o)] }
-        precondition(o != Engine.none, "value \(v) has no record besides \(r)")
-        return uf.find(occRecord[Int(o)])
+        return o == Engine.none ? nil : uf.find(occRecord[Int(o)])
     }
 
     /// Joins record `r` (whose set is `own`) with the entities of `found`, each reached by its
