@@ -42,11 +42,6 @@ package final class AddPipeline {
         guard (0...limit).contains(identifierCapacity) else {
             throw IDRError(.invalidArgument, "identifierCapacity \(identifierCapacity) is not within 0...maxIdentifiersPerRecord (\(limit))")
         }
-        ring = (0..<AddPipeline.ringSize).map { _ in
-            let p = PreparedAdd()
-            p.values.scrubs = engine.fingerprinter.isKeyed
-            return p
-        }
         raws = .allocate(capacity: max(identifierCapacity, 1))
         self.engine = ObjectIdentifier(engine)
         self.capacity = identifierCapacity
@@ -54,6 +49,12 @@ package final class AddPipeline {
             feeder = RecordFeeder(engine: engine, count: count, identifierCapacity: identifierCapacity, record: concurrentRecord)
         } else {
             feeder = nil
+        }
+        // With a feeder the records live in its ring; this one serves the sequential steps.
+        ring = feeder != nil ? [] : (0..<AddPipeline.ringSize).map { _ in
+            let p = PreparedAdd()
+            p.values.scrubs = engine.fingerprinter.isKeyed
+            return p
         }
     }
 
