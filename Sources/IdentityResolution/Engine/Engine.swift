@@ -26,29 +26,15 @@
 /// proportion to their size), and a lookup of a value whose records the limits keep apart answers
 /// with the entity of its record with the smallest key. Kinds registered on the engine have no limit.
 /// Not thread-safe: one thread at a time.
-public final class Engine {
+public final class Engine: PinnedTables {
     /// The configuration this engine was created with.
     public let configuration: ResolverConfiguration
 
-    /// The kinds and the two intern tables, reached through addressors over storage of their
-    /// own: a query on a struct stored in a class property otherwise copies the struct (a retain
-    /// and release per array inside it) on every call. The add profile showed 14% of its time
-    /// in such copies, the lookup profile 12%.
-    package var kinds: KindRegistry {
-        unsafeAddress { UnsafePointer(kindsStorage) }
-        unsafeMutableAddress { kindsStorage }
-    }
-    package var records: InternTable {
-        unsafeAddress { UnsafePointer(recordsStorage) }
-        unsafeMutableAddress { recordsStorage }
-    }
-    package var values: InternTable {
-        unsafeAddress { UnsafePointer(valuesStorage) }
-        unsafeMutableAddress { valuesStorage }
-    }
-    private let kindsStorage: UnsafeMutablePointer<KindRegistry>
-    private let recordsStorage: UnsafeMutablePointer<InternTable>
-    private let valuesStorage: UnsafeMutablePointer<InternTable>
+    /// The kinds and the two intern tables, pinned (``PinnedTables`` gives the addressors
+    /// `kinds`, `records` and `values` over them).
+    package let pinnedKinds: Pinned<KindRegistry>
+    package let pinnedRecords: Pinned<InternTable>
+    package let pinnedValues: Pinned<InternTable>
     package let valueIsPlaceholder = Column<Bool>()
     package let valueGeneric = Column<Bool>()
     package let valueDegree = Column<UInt32>()
@@ -90,11 +76,11 @@ public final class Engine {
     /// Every ID ever issued → its slot. An absorbed ID redirects through its slot's forward
     /// (always to an older slot: the survivor of a merge is the entity created first).
     package var slotOfID: IDTable {
-        unsafeAddress { UnsafePointer(slotOfIDStorage) }
-        unsafeMutableAddress { slotOfIDStorage }
+        unsafeAddress { UnsafePointer(pinnedIDs.address) }
+        unsafeMutableAddress { pinnedIDs.address }
     }
-    /// Behind an addressor, as ``records``: `newEntity` probes it on every add.
-    private let slotOfIDStorage: UnsafeMutablePointer<IDTable>
+    /// Pinned, as ``records``: `newEntity` probes it on every add.
+    private let pinnedIDs = Pinned(IDTable())
     @exclusivity(unchecked) package var liveEntities = 0
     /// Identifier values dropped as invalid by adds, values now generic, placeholder values.
     @exclusivity(unchecked) package var invalidValueCount = 0
@@ -172,14 +158,9 @@ public final class Engine {
         let registry = try KindRegistry(configuration: c, hasher: hasher)
         entityLimitsOn = registry.entityLimitsActive
         configuration = c
-        kindsStorage = .allocate(capacity: 1)
-        kindsStorage.initialize(to: registry)
-        recordsStorage = .allocate(capacity: 1)
-        recordsStorage.initialize(to: InternTable(hasher: hasher))
-        valuesStorage = .allocate(capacity: 1)
-        valuesStorage.initialize(to: InternTable(hasher: hasher))
-        slotOfIDStorage = .allocate(capacity: 1)
-        slotOfIDStorage.initialize(to: IDTable())
+        pinnedKinds = Pinned(registry)
+        pinnedRecords = Pinned(InternTable(hasher: hasher))
+        pinnedValues = Pinned(InternTable(hasher: hasher))
         fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
         pending.scrubs = fingerprinter.isKeyed
         var relaxed = c
@@ -192,10 +173,9 @@ public final class Engine {
     deinit {
         scratch.update(repeating: 0, count: scratchCapacity)
         scratch.deallocate()
-        kindsStorage.deinitialize(count: 1); kindsStorage.deallocate()
-        recordsStorage.deinitialize(count: 1); recordsStorage.deallocate()
-        valuesStorage.deinitialize(count: 1); valuesStorage.deallocate()
-        slotOfIDStorage.deinitialize(count: 1); slotOfIDStorage.deallocate()
+        for pinned in [pinnedRecords, pinnedValues] { pinned.release() }
+        pinnedKinds.release()
+        pinnedIDs.release()
     }
 
     // MARK: Queries

@@ -14,31 +14,17 @@
 /// A record key added twice is one record whose identifiers are the union of both adds.
 ///
 /// Not thread-safe: use one resolver from one thread at a time.
-public final class Resolver {
+public final class Resolver: PinnedTables {
     /// The configuration this resolver was created with.
     public let configuration: ResolverConfiguration
     /// The normalizer built from the configuration.
     public let normalizer: Normalizer
 
-    /// The kinds and the two big intern tables, reached through addressors over storage of
-    /// their own (as the engine's): a call on a struct stored in a class property otherwise
-    /// copies it, a retain and release per array inside, on every call. Those copies were 14% of
-    /// the adding thread's time in a bulk resolve of 10M records (perf).
-    package var kinds: KindRegistry {
-        unsafeAddress { UnsafePointer(kindsStorage) }
-        unsafeMutableAddress { kindsStorage }
-    }
-    package var records: InternTable {
-        unsafeAddress { UnsafePointer(recordsStorage) }
-        unsafeMutableAddress { recordsStorage }
-    }
-    package var values: InternTable {
-        unsafeAddress { UnsafePointer(valuesStorage) }
-        unsafeMutableAddress { valuesStorage }
-    }
-    private let kindsStorage: UnsafeMutablePointer<KindRegistry>
-    private let recordsStorage: UnsafeMutablePointer<InternTable>
-    private let valuesStorage: UnsafeMutablePointer<InternTable>
+    /// The kinds and the two intern tables, pinned (``PinnedTables`` gives the addressors
+    /// `kinds`, `records` and `values` over them).
+    package let pinnedKinds: Pinned<KindRegistry>
+    package let pinnedRecords: Pinned<InternTable>
+    package let pinnedValues: Pinned<InternTable>
     @exclusivity(unchecked)
     package var sources: InternTable
     /// Source of each record: 0 for none, else source index + 1 (the first non-empty one given).
@@ -101,12 +87,9 @@ public final class Resolver {
         normalizer = kinds.normalizer
         scratchCapacity = c.limits.maxValueLength + Normalizer.outputSlack
         scratch = .allocate(capacity: scratchCapacity)
-        kindsStorage = .allocate(capacity: 1)
-        kindsStorage.initialize(to: kinds)
-        recordsStorage = .allocate(capacity: 1)
-        recordsStorage.initialize(to: InternTable(hasher: hasher, capacity: expectedRecords))
-        valuesStorage = .allocate(capacity: 1)
-        valuesStorage.initialize(to: InternTable(hasher: hasher, capacity: expectedRecords * 2))
+        pinnedKinds = Pinned(kinds)
+        pinnedRecords = Pinned(InternTable(hasher: hasher, capacity: expectedRecords))
+        pinnedValues = Pinned(InternTable(hasher: hasher, capacity: expectedRecords * 2))
         sources = InternTable(hasher: hasher, capacity: 16)
         counters = Counters()
         counters.grow(to: kinds.count)
@@ -115,9 +98,8 @@ public final class Resolver {
 
     deinit {
         scratch.deallocate()
-        kindsStorage.deinitialize(count: 1); kindsStorage.deallocate()
-        recordsStorage.deinitialize(count: 1); recordsStorage.deallocate()
-        valuesStorage.deinitialize(count: 1); valuesStorage.deallocate()
+        for pinned in [pinnedRecords, pinnedValues] { pinned.release() }
+        pinnedKinds.release()
     }
 
     /// Number of distinct records added.
