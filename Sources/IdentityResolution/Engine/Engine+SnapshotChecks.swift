@@ -103,8 +103,8 @@ extension Engine {
                             }
                             return parent.withUnsafeMutableBufferPointer { parent in
                                 size.withUnsafeMutableBufferPointer { size in
-                                    // Entities' records lie far apart: the anchor and size of a
-                                    // record a few ahead are fetched while this one is done.
+                                    // An entity's records lie far apart: the anchor of the
+                                    // record a few ahead is fetched while this one is done.
                                     let ahead = 16
                                     for r in 0..<n {
                                         if r + ahead < n {
