@@ -173,7 +173,8 @@ public final class Engine: PinnedTables {
     deinit {
         scratch.update(repeating: 0, count: scratchCapacity)
         scratch.deallocate()
-        for pinned in [pinnedRecords, pinnedValues] { pinned.release() }
+        pinnedRecords.release()
+        pinnedValues.release()
         pinnedKinds.release()
         pinnedIDs.release()
     }

@@ -98,7 +98,8 @@ public final class Resolver: PinnedTables {
 
     deinit {
         scratch.deallocate()
-        for pinned in [pinnedRecords, pinnedValues] { pinned.release() }
+        pinnedRecords.release()
+        pinnedValues.release()
         pinnedKinds.release()
     }
 
