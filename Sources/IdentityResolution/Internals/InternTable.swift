@@ -60,11 +60,17 @@ package struct InternTable: Sendable {
     @inline(__always)
     package func start(_ i: Int) -> Int { Int(truncatingIfNeeded: entries[i] & 0xFF_FFFF_FFFF) }
 
-    /// Prepares for `entries` more entries and `bytes` more arena bytes, their memory faulted in
-    /// (`Array.reserve(more:)`).
-    package mutating func reserve(entries: Int, bytes: Int) {
-        arena.reserve(more: bytes)
-        self.entries.reserve(more: entries)
+    /// Prepares for `entries` more entries and `bytes` more arena bytes; with `prefault`, their
+    /// memory is faulted in now (`Array.reserve(more:)`), else only advised for huge pages.
+    package mutating func reserve(entries: Int, bytes: Int, prefault: Bool = true) {
+        if prefault {
+            arena.reserve(more: bytes)
+            self.entries.reserve(more: entries)
+        } else {
+            arena.reserveCapacity(arena.count + bytes)
+            self.entries.reserveCapacity(self.entries.count + entries)
+            adviseHugePages()
+        }
         var n = slots.count
         while n * 3 < (count + entries) * 4 { n <<= 1 }
         if n != slots.count { rehash(to: n) }
