@@ -7,38 +7,54 @@ extension Resolver {
     func assignEntityIDs(_ uf: inout UnionFind) -> (ids: [UInt64], entities: Int, largest: Int,
                                                       histogram: [ResolutionStatistics.SizeBucket]) {
         let n = records.count
+        guard n > 0 else { return ([], 0, 0, []) }
         let root = uf.flattenRoots()
-        let keys = records  // one retain here, none per call in the loop
-        var smallest = [UInt32](hugeRepeating: .max, count: n)
+        // A thread costs more than the passes below this many records.
+        let twoCores = n >= 1 << 16
+        // Both arrays are written by the passes before they are read (`EntityIDPass`), which
+        // also fill them on both cores: a fill here took a quarter of the time at 10M records.
+        var smallest = [UInt32](hugeUnwrittenCount: n)
         // Until the IDs are known, `idOfRoot` holds the sort prefix of each root's smallest key:
         // the comparison then reads one array slot instead of the other key's entry and bytes
         // (two cache misses at 10M records), and the arena only on a tie.
-        var idOfRoot = [UInt64](hugeRepeating: 0, count: n)
-        for r in 0..<n {
-            let x = Int(root[r])
-            let m = smallest[x]
-            let p = keys.sortPrefix(r)
-            if m == .max || p < idOfRoot[x] || (p == idOfRoot[x] && keys.bytesLess(r, Int(m))) {
-                smallest[x] = UInt32(r)
-                idOfRoot[x] = p
-            }
-        }
+        var idOfRoot = [UInt64](hugeUnwrittenCount: n)
+        let size = uf.size
         var roots: [UInt32] = []
         var largest = 0
         var buckets: [Int] = []
-        for r in 0..<n where root[r] == UInt32(r) {
-            roots.append(UInt32(r))
-            idOfRoot[r] = keys.withBytes(at: Int(smallest[r])) { Resolver.entityID(ofSmallestKey: $0) }
-            let size = uf.setSize(ofRoot: UInt32(r))
-            largest = max(largest, size)
-            let b = size <= 1 ? 0 : (Int.bitWidth - (size - 1).leadingZeroBitCount)
-            while buckets.count <= b { buckets.append(0) }
-            buckets[b] += 1
+        var rootIDsCollide = false
+        records.withKeys { keys in
+            root.withUnsafeBufferPointer { rootP in
+                smallest.withUnsafeMutableBufferPointer { smallP in
+                    idOfRoot.withUnsafeMutableBufferPointer { idP in
+                        size.withUnsafeBufferPointer { sizeP in
+                            let pass = EntityIDPass(n: n, keys: keys, root: rootP.baseAddress!, smallest: smallP.baseAddress!,
+                                                    ids: idP.baseAddress!, size: sizeP.baseAddress!)
+                            SideThread.run(if: twoCores, { pass.findSmallest(half: 1) }, alongside: { pass.findSmallest(half: 0) })
+                            let mid = n / 2
+                            var upper: (roots: [UInt32], largest: Int, buckets: [Int]) = ([], 0, [])
+                            SideThread.run(if: twoCores, { upper = pass.hashRoots(mid..<n) },
+                                           alongside: { (roots, largest, buckets) = pass.hashRoots(0..<mid) })
+                            roots += upper.roots
+                            largest = max(largest, upper.largest)
+                            for b in buckets.indices { buckets[b] += upper.buckets[b] }
+                            // Spreading the IDs to every record assumes the roots' IDs are
+                            // distinct, which the other core checks first; in the (about 1 in
+                            // 2^64 per pair) case they are not, the spread is redone below.
+                            let rootList = roots
+                            SideThread.run(if: twoCores, {
+                                rootIDsCollide = pass.collide(rootList)
+                                pass.spread(mid..<n)
+                            }, alongside: { pass.spread(0..<mid) })
+                        }
+                    }
+                }
+            }
         }
-        resolveIDCollisions(roots: roots, smallest: smallest, ids: &idOfRoot)
-        // In place: a root's slot already holds its ID, and every other slot is written once
-        // from its root's.
-        for r in 0..<n { idOfRoot[r] = idOfRoot[Int(root[r])] }
+        if rootIDsCollide {
+            resolveIDCollisions(roots: roots, smallest: smallest, ids: &idOfRoot)
+            for r in 0..<n where root[r] != UInt32(r) { idOfRoot[r] = idOfRoot[Int(root[r])] }
+        }
         let ids = idOfRoot
         let histogram = buckets.enumerated().filter { $0.element > 0 }.map { b, count in
             ResolutionStatistics.SizeBucket(lower: b == 0 ? 1 : (1 << (b - 1)) + 1, upper: 1 << b, count: count)

@@ -71,6 +71,13 @@ extension Array where Element: BitwiseCopyable {
         }
     }
 
+    /// `count` elements left unwritten, in memory advised for huge pages: for plain values that
+    /// the caller writes before it reads them (filling memory that a pass overwrites anyway
+    /// costs a pass over fresh pages).
+    package init(hugeUnwrittenCount count: Int) {
+        self.init(hugeCount: count) { _ in }
+    }
+
     /// Makes room for `n` more elements (as ``Column/reserveCapacity(_:)``: at least doubling
     /// when it must grow), asks for huge pages and faults in the next `n` elements' memory.
     package mutating func reserve(more n: Int) {

@@ -47,4 +47,15 @@ package enum SideThread {
         defer { task.join() }
         try main()
     }
+
+    /// ``run(_:alongside:)`` when `parallel`, else `main` then `side` on this thread (for work
+    /// too small to pay for a thread).
+    package static func run(if parallel: Bool, _ side: @escaping () -> Void, alongside main: () -> Void) {
+        guard parallel else {
+            main()
+            side()
+            return
+        }
+        run(side, alongside: main)
+    }
 }

@@ -26,6 +26,26 @@ struct ResolverTests {
         #expect(map["c"] == XXH3.hash64("c"))
     }
 
+    /// Above the size where the entity IDs are computed on two cores (65,536 records): every
+    /// entity's ID is the hash of its smallest key, and a shuffled input gives the same map.
+    @Test func entityIDsOnTwoCoresAreTheSmallestKeysHash() throws {
+        let records = randomRecords(seed: 21, people: 30_000)
+        #expect(records.count > 1 << 16)
+        let map = try resolveMap(records)
+        var smallest: [UInt64: [UInt8]] = [:]
+        for (key, id) in map {
+            let bytes = Array(key.utf8)
+            if let s = smallest[id], s.lexicographicallyPrecedes(bytes) { continue }
+            smallest[id] = bytes
+        }
+        for (id, key) in smallest {
+            #expect(id == key.withUnsafeBytes { Resolver.entityID(ofSmallestKey: $0) })
+        }
+        #expect(smallest.count < records.count * 3 / 4, "records must link for this test to mean anything")
+        var rng = SplitMix64(seed: 5)
+        #expect(try resolveMap(records.shuffled(using: &rng)) == map)
+    }
+
     @Test func repeatedKeyUnitesIdentifiers() throws {
         let r = try Resolver()
         let a = try r.add(key: "k", identifiers: [Identifier(.email, "a@x.com")])

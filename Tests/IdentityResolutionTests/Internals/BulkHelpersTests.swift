@@ -58,4 +58,37 @@ struct BulkHelpersTests {
             }
         }
     }
+
+    /// The duplicate check agrees with a set's count on hashes (with and without one repeated
+    /// element) and on crowded values that share the sieve's buckets.
+    @Test(arguments: [1, 2, 3, 4])
+    func containsDuplicatesMatchesSet(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for n in [0, 1, 2, 3, 100, 5_000, 80_000] {
+            let mask: UInt64 = [UInt64.max, 0xFFFF, 0xFFFF_0000_0000_0000, 0x3FF][Int(seed) % 4]
+            var a = (0..<n).map { _ in UInt64.random(in: .min ... .max, using: &rng) & mask }
+            #expect(a.containsDuplicates() == (Set(a).count < a.count), "n \(n) mask \(mask)")
+            if n > 1, mask == .max {
+                #expect(!a.containsDuplicates(), "64-bit random values of a test this size are distinct")
+                a[Int.random(in: 0..<n, using: &rng)] = a[Int.random(in: 0..<n, using: &rng)]
+                #expect(a.containsDuplicates() == (Set(a).count < a.count))
+            }
+        }
+    }
+
+    /// The pointer view of a table reads what the table's own accessors read.
+    @Test func internKeysAgreeWithTable() throws {
+        var table = InternTable(hasher: KeyHasher(), capacity: 64)
+        let keys: [[UInt8]] = [[], [0], [0x61], [0x61, 0], Array("abcdefghi".utf8), Array("abcdefgg".utf8), [0xFF, 1]]
+        for k in keys { _ = try k.withUnsafeBytes { try table.intern(tag: 0, $0.baseAddress, $0.count) } }
+        table.withKeys { view in
+            for i in keys.indices {
+                #expect(Array(view.bytes(i)) == keys[i])
+                #expect(view.sortPrefix(i) == table.sortPrefix(i))
+                for j in keys.indices { #expect(view.bytesLess(i, j) == table.bytesLess(i, j)) }
+            }
+        }
+        InternTable(hasher: KeyHasher(), capacity: 16).withKeys { view in #expect(view.start(0) == 0) }
+    }
 }
+
