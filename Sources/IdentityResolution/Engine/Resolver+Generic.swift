@@ -76,11 +76,14 @@ extension Resolver {
         var involved = RankedBits(count: records.count)
         for p in pairs { involved.insert(Int(truncatingIfNeeded: p & 0xFFFF_FFFF)) }
         let m = involved.freeze()
-        // Which values are of a distinguishing kind, as bits (1.9 MB at 10M records) found in one
-        // sequential pass: asking the values table per occurrence is a cache miss each.
+        // The values that count: of a distinguishing kind and not placeholders, as bits (1.9 MB
+        // at 10M records) found in one sequential pass. Asking the values table or the flags per
+        // occurrence is a cache miss each.
         let distinguishingKind = kinds.indices.map { kinds[$0].distinguishesCustomers }
         var distinguishing = RankedBits(count: values.count)
-        for v in 0..<values.count where distinguishingKind[Int(values.tag(v))] { distinguishing.insert(v) }
+        for v in 0..<values.count where flags[v] & ValueFlag.placeholder == 0 && distinguishingKind[Int(values.tag(v))] {
+            distinguishing.insert(v)
+        }
         var start = [Int](repeating: 0, count: m + 1)
         occurrenceRecord.withUnsafeBufferPointer { orec in
             occurrenceValue.withUnsafeBufferPointer { ov in
@@ -104,13 +107,19 @@ extension Resolver {
         var seen: [UInt64] = []
         var generic: [(value: Int, records: Int, customers: Int)] = []
         var i = 0
+        // The records' lists are read at random (2.2M records at 10M): each pair's list start is
+        // fetched 16 pairs ahead, its values 8 ahead.
+        let d = 8
+        let recordAt = { (j: Int) in involved.rank(Int(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF)) }
         while i < pairs.count {
             let v = Int(pairs[i] >> 32)
             var j = i
             seen.removeAll(keepingCapacity: true)
             while j < pairs.count, Int(pairs[j] >> 32) == v {
-                let r = involved.rank(Int(truncatingIfNeeded: pairs[j] & 0xFFFF_FFFF))
-                for w in held[start[r]..<start[r + 1]] where Int(w) != v && flags[Int(w)] & ValueFlag.placeholder == 0 {
+                if j + 2 * d < pairs.count { start.prefetch(recordAt(j + 2 * d)) }
+                if j + d < pairs.count { held.prefetch(start[recordAt(j + d)]) }
+                let r = recordAt(j)
+                for w in held[start[r]..<start[r + 1]] where Int(w) != v {
                     seen.append(UInt64(values.tag(Int(w))) << 32 | UInt64(w))
                 }
                 j += 1
