@@ -185,6 +185,14 @@ check "--threads 2: same output (JSON Lines)" cmp -s "$T/a.jout" "$T/t2.jout"
 "$BIN" resolve "$T/bad.csv" --out "$T/t2bad.out" --on-error skip --threads 2 2>"$T/t2bad.err"
 check "--threads 2: same rows and reports with --on-error skip" bash -c "cmp -s '$T/bad.out' '$T/t2bad.out' && diff <(grep skipped '$T/bad.err') <(grep skipped '$T/t2bad.err') >/dev/null"
 must_fail "--threads 2: the same first error" "line 3: expected 2 fields" "$BIN" resolve "$T/bad.csv" --out "$T/t2bad2.out" --threads 2
+# 100,000 rows: past the sizes where entity IDs are computed on both cores (65,536 records) and
+# the output is formatted and written on two threads (chunks of 32,768 rows).
+"$BIN" generate --records 100000 --seed 3 --out "$T/big.csv"
+"$BIN" resolve "$T/big.csv" --out "$T/big1.out" --threads 1 --quiet
+"$BIN" resolve "$T/big.csv" --out "$T/big2.out" --threads 2 --quiet
+check "--threads 2: same output at 100,000 rows" cmp -s "$T/big1.out" "$T/big2.out"
+check "100,000 rows: one output line per row" test "$(wc -l < "$T/big2.out")" -eq 100001
+must_fail "--threads 2: a write error is reported, not lost" "cannot write" bash -c "'$BIN' resolve '$T/big.csv' --out - --threads 2 --quiet > /dev/full"
 must_fail "--threads is checked" "threads must be 1...64" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --threads 0
 
 # Fuzzy matching: attribute columns link records without shared identifiers; the links file

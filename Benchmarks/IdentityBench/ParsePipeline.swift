@@ -7,7 +7,7 @@ import IdentityResolution
 /// makes the result identical to one thread's, byte for byte, whatever the timing.
 
 /// A batch of items in input order: each a prepared row or the error that made a row bad.
-final class ParsedBatch: @unchecked Sendable {
+final class ParsedBatch: Refillable, @unchecked Sendable {
     // Unchecked: one thread owns a batch at a time (the queue hands it over under its mutex),
     // and the dynamic checks of appending through the class cost 5% of the parsing thread (perf).
     @exclusivity(unchecked) var rows = PreparedRows()
@@ -24,6 +24,8 @@ final class ParsedBatch: @unchecked Sendable {
     /// JSON Lines: the field names outside the columns, on the last batch.
     var ignored: [String] = []
 
+    init() {}
+
     func reset() {
         rows.removeAll()
         lines.removeAll(keepingCapacity: true)
@@ -35,68 +37,8 @@ final class ParsedBatch: @unchecked Sendable {
     }
 }
 
-/// Two batches circulating between the parsing thread and the consumer, under one mutex.
-final class BatchQueue: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let cond: UnsafeMutablePointer<pthread_cond_t>
-    private var full: [ParsedBatch] = []
-    private var free: [ParsedBatch]
-    private var cancelled = false
-
-    init(batches: Int) {
-        mutex = .allocate(capacity: 1)
-        cond = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-        free = (0..<batches).map { _ in ParsedBatch() }
-    }
-
-    deinit {
-        pthread_cond_destroy(cond)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        cond.deallocate()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-
-    /// A batch to fill, or nil once the consumer gave up.
-    func takeFree() -> ParsedBatch? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while free.isEmpty, !cancelled { pthread_cond_wait(cond, mutex) }
-        return cancelled ? nil : free.removeFirst()
-    }
-
-    func pushFull(_ b: ParsedBatch) {
-        locked { full.append(b) }
-        pthread_cond_broadcast(cond)
-    }
-
-    /// The next filled batch, in order (blocks).
-    func takeFull() -> ParsedBatch {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while full.isEmpty { pthread_cond_wait(cond, mutex) }
-        return full.removeFirst()
-    }
-
-    func giveBack(_ b: ParsedBatch) {
-        b.reset()
-        locked { free.append(b) }
-        pthread_cond_broadcast(cond)
-    }
-
-    /// Tells the parsing thread to stop at its next batch.
-    func cancel() {
-        locked { cancelled = true }
-        pthread_cond_broadcast(cond)
-    }
-}
+/// The batches circulating between the parsing thread and the consumer.
+typealias BatchQueue = HandoffQueue<ParsedBatch>
 
 /// The parsing side: a CSV or JSON Lines reader and what to do with each row.
 struct RowProducer: ~Copyable, @unchecked Sendable {

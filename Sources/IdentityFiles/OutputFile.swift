@@ -108,19 +108,31 @@ public final class OutputFile {
     /// decimal and a newline, with one capacity check (the write stage of a bulk resolve).
     @inline(__always)
     public func writeCSVRow(key: UnsafeRawBufferPointer, decimal value: UInt64) throws(IDRError) {
-        if try room(key.count * 2 + 2 + 22) {
-            var n = used + formatCSVField(key, into: buffer + used)
-            buffer[n] = 0x2C
-            n += 1
-            n += formatDecimal(value, into: buffer + n)
-            buffer[n] = 0x0A
-            used = n + 1
+        if try room(OutputFile.maxCSVRowBytes(keyCount: key.count)) {
+            used += OutputFile.formatCSVRow(key: key, decimal: value, into: buffer + used)
         } else {
             try writeCSVField(key)
             try write(byte: 0x2C)
             try write(decimal: value)
             try write(byte: 0x0A)
         }
+    }
+
+    /// The most bytes ``formatCSVRow(key:decimal:into:)`` writes for a key of `keyCount` bytes.
+    @inline(__always)
+    public static func maxCSVRowBytes(keyCount: Int) -> Int { keyCount * 2 + 2 + 22 }
+
+    /// Formats the row ``writeCSVRow(key:decimal:)`` appends at `out`, which has room for
+    /// ``maxCSVRowBytes(keyCount:)``; returns the bytes written. For threads that format rows
+    /// into memory of their own.
+    @inline(__always)
+    public static func formatCSVRow(key: UnsafeRawBufferPointer, decimal value: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = formatCSVField(key, into: out)
+        out[n] = 0x2C
+        n += 1
+        n += formatDecimal(value, into: out + n)
+        out[n] = 0x0A
+        return n + 1
     }
 
     /// Appends a string as a CSV field.

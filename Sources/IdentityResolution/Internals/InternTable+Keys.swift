@@ -11,11 +11,11 @@ package struct InternKeys: @unchecked Sendable {
 
     /// Where entry `i`'s bytes start in the arena.
     @inline(__always)
-    func start(_ i: Int) -> Int { Int(truncatingIfNeeded: entries[i] & 0xFF_FFFF_FFFF) }
+    package func start(_ i: Int) -> Int { Int(truncatingIfNeeded: entries[i] & 0xFF_FFFF_FFFF) }
 
     /// Entry `i`'s bytes.
     @inline(__always)
-    func bytes(_ i: Int) -> UnsafeRawBufferPointer {
+    package func bytes(_ i: Int) -> UnsafeRawBufferPointer {
         let s = start(i)
         return UnsafeRawBufferPointer(start: arena + s, count: start(i + 1) - s)
     }
