@@ -20,7 +20,9 @@ package struct InternKeys: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: arena + s, count: start(i + 1) - s)
     }
 
-    /// As ``InternTable/sortPrefix(_:)``.
+    /// Entry `i`'s first 8 bytes, big-endian, zero-padded: when two entries' prefixes differ,
+    /// they order the entries as ``bytesLess(_:_:)`` does (a shorter entry pads with 0, the
+    /// smallest byte), so a comparison needs the bytes only on a tie.
     @inline(__always)
     func sortPrefix(_ i: Int) -> UInt64 {
         let s = start(i), n = min(start(i + 1) - s, 8)
@@ -29,7 +31,7 @@ package struct InternKeys: @unchecked Sendable {
         return p
     }
 
-    /// As ``InternTable/bytesLess(_:_:)``.
+    /// Whether entry `i`'s bytes sort before entry `j`'s (bytewise, shorter prefix first).
     func bytesLess(_ i: Int, _ j: Int) -> Bool {
         let a = bytes(i), b = bytes(j)
         let n = min(a.count, b.count)

@@ -231,32 +231,14 @@ package struct InternTable: Sendable {
         withBytes(at: i) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Whether entry `i`'s bytes sort before entry `j`'s (bytewise, shorter prefix first).
+    /// Whether entry `i`'s bytes sort before entry `j`'s (``InternKeys/bytesLess(_:_:)``).
     package func bytesLess(_ i: Int, _ j: Int) -> Bool {
-        arena.withUnsafeBufferPointer { a in
-            let si = start(i), ei = start(i + 1)
-            let sj = start(j), ej = start(j + 1)
-            let n = min(ei - si, ej - sj)
-            var k = 0
-            while k < n {
-                let x = a[si + k], y = a[sj + k]
-                if x != y { return x < y }
-                k += 1
-            }
-            return ei - si < ej - sj
-        }
+        withKeys { $0.bytesLess(i, j) }
     }
 
-    /// Entry `i`'s first 8 bytes, big-endian, zero-padded: when two entries' prefixes differ,
-    /// they order the entries as ``bytesLess(_:_:)`` does (a shorter entry pads with 0, the
-    /// smallest byte), so a comparison needs the arena only on a tie.
+    /// Entry `i`'s sort prefix (``InternKeys/sortPrefix(_:)``).
     package func sortPrefix(_ i: Int) -> UInt64 {
-        arena.withUnsafeBufferPointer { a in
-            let s = start(i), n = min(start(i + 1) - s, 8)
-            var p: UInt64 = 0
-            for k in 0..<n { p |= UInt64(a[s + k]) << UInt64(56 - 8 * k) }
-            return p
-        }
+        withKeys { $0.sortPrefix(i) }
     }
 
     /// Bytes held, for memory accounting.
