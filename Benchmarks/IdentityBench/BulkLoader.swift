@@ -106,6 +106,13 @@ struct BulkLoader {
             if self.progress { progress.update(bytes: batch.bytesRead, records: rows.count) }
             if let fatal = batch.fatal { throw fatal }
             let (last, ignored) = (batch.last, batch.ignored)
+            // The parsing thread faults in what the batch after next will write: it has time to
+            // spare, and this thread would stop for each fresh page (GrowthSpans).
+            if !last {
+                var spans = resolver.growthSpans(skip: BulkLoader.batchRows, rows: 2 * BulkLoader.batchRows)
+                spans.add(rows, rowsSoFar: rows.count, skip: BulkLoader.batchRows, rows: 2 * BulkLoader.batchRows)
+                batch.prefault = spans
+            }
             queue.giveBack(batch)
             if last { return ignored }
         }

@@ -23,6 +23,9 @@ final class ParsedBatch: Refillable, @unchecked Sendable {
     var last = false
     /// JSON Lines: the field names outside the columns, on the last batch.
     var ignored: [String] = []
+    /// Memory the consumer's next rows will write, for the parsing thread to fault in before it
+    /// refills the batch (``GrowthSpans``); kept by ``reset()``, emptied once populated.
+    var prefault = GrowthSpans()
 
     init() {}
 
@@ -57,6 +60,8 @@ struct RowProducer: ~Copyable, @unchecked Sendable {
         let scratch = UnsafeMutablePointer<RawIdentifier>.allocate(capacity: max(layout.identifiers.count, 1))
         defer { scratch.deallocate() }
         while let batch = queue.takeFree() {
+            batch.prefault.populate()
+            batch.prefault = GrowthSpans()
             fill(batch, scratch)
             let done = batch.last || batch.fatal != nil
             queue.pushFull(batch)

@@ -27,16 +27,17 @@ package enum HugePages {
     static let prefaultMinimum = 1 << 20
 
     /// Faults in the pages of `[p, p + n)` now, writable (`MADV_POPULATE_WRITE`, Linux 5.14 and
-    /// later; elsewhere nothing), when the span is at least ``prefaultMinimum`` bytes.
+    /// later; elsewhere nothing), when the span is at least `minimum` bytes (by default
+    /// ``prefaultMinimum``).
     ///
     /// Why: the first write to each fresh page traps into the kernel, which zeroes the page
     /// (2 MiB at once for a huge page) in the middle of the add that touched it, evicting the
     /// lines that add had fetched ahead. Faulting a reserve's pages in one call cost less than
     /// the faults it replaces (`idr-bench online`, 1M records: see the README). A hint: a
     /// kernel that refuses it changes nothing but the timing; the contents are not touched.
-    package static func prefault(_ p: UnsafeMutableRawPointer?, _ n: Int) {
+    package static func prefault(_ p: UnsafeMutableRawPointer?, _ n: Int, minimum: Int = prefaultMinimum) {
         #if os(Linux)
-        guard let p, n >= prefaultMinimum else { return }
+        guard let p, n > 0, n >= minimum else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         // madvise wants a page-aligned start; the pages around the span belong to the same
         // allocation or to the allocator, and populating them writes nothing.
