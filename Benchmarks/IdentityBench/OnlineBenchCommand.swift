@@ -67,11 +67,13 @@ struct OnlineBenchCommand: ParsableCommand {
         let identifiers = data.identifierCount
         var t0 = clock.now
         engine.reserveCapacity(records: n, identifiers: identifiers)
+        let reserveSeconds = seconds(clock.now - t0)
         var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch, threads: batchThreads) : try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         let engineBytes = currentRSSBytes() - rssBefore
         print("mode: \(hashOnly ? "hash-only" : "normal")\(configuration.entityLimits.isEmpty ? "" : ", per-entity limits")")
         print("add: \(grouped(n)) records in \(fixed(addSeconds, 3)) s, \(grouped(Int(Double(n) / addSeconds))) records/s (\(batch > 0 ? "batch calls of \(grouped(batch)) records, \(batchThreads) thread\(batchThreads == 1 ? "" : "s")" : "one add per record"))")
+        print("  of which reserveCapacity (tables sized and their memory faulted in): \(fixed(reserveSeconds, 3)) s")
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
         // Lookup latency, one timed call at a time, over emails of random records.
