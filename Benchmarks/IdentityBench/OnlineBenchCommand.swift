@@ -76,25 +76,8 @@ struct OnlineBenchCommand: ParsableCommand {
         print("  of which reserveCapacity (tables sized and their memory faulted in): \(fixed(reserveSeconds, 3)) s")
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
-        // Lookup latency, one timed call at a time, over emails of random records.
         let email = data.kinds.firstIndex(of: .email)!
-        var x: UInt64 = 88172645463325252
-        var latencies: [Double] = []
-        latencies.reserveCapacity(lookups)
-        while latencies.count < lookups {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17
-            let v = data.value(email, Int(x % UInt64(n)))
-            if v.count == 0 { continue }
-            // The value's bytes are read first, as a service has them in cache after parsing the
-            // request: the timed call measures the engine, not a miss on the benchmark's input.
-            for byte in v { sink &+= UInt64(byte) }
-            let start = clock.now
-            sink &+= (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0
-            latencies.append(seconds(clock.now - start) * 1e9)
-        }
-        latencies.sort()
-        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
-        print("lookup (single thread, \(grouped(lookups)) timed calls): p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+        print("lookup (single thread, \(grouped(lookups)) timed calls): \(timeLookups(engine, data, email, sink: &sink))")
 
         // Snapshot save and load.
         let path = snapshot ?? "/tmp/idr-bench-online-\(getpid()).idr"
@@ -111,9 +94,34 @@ struct OnlineBenchCommand: ParsableCommand {
         print("snapshot: \(grouped(Int(size))) bytes, \(fixed(size / Double(max(n, 1)), 1)) bytes/record; save \(fixed(saveSeconds, 3)) s "
             + "(\(fixed(size / saveSeconds / 1e6, 1)) MB/s), load \(fixed(loadSeconds, 3)) s (\(fixed(size / loadSeconds / 1e6, 1)) MB/s)")
         guard loaded.entityCount == engine.entityCount else { throw IDRError(.corruptData, "loaded engine differs") }
+        print("lookup in the loaded engine (same calls): \(timeLookups(loaded, data, email, sink: &sink))")
         if sink == 42 { print("") }
         if readers > 0 { try concurrentPhase(data, configuration: configuration) }
         print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
+    }
+
+    /// Times `lookups` calls one at a time, over the emails of random records (the same ones
+    /// for every engine), and gives p50, p99 and p99.9.
+    private func timeLookups(_ engine: Engine, _ data: Columns, _ email: Int, sink: inout UInt64) -> String {
+        let clock = ContinuousClock()
+        let n = data.count
+        var x: UInt64 = 88172645463325252
+        var latencies: [Double] = []
+        latencies.reserveCapacity(lookups)
+        while latencies.count < lookups {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let v = data.value(email, Int(x % UInt64(n)))
+            if v.count == 0 { continue }
+            // The value's bytes are read first, as a service has them in cache after parsing the
+            // request: the timed call measures the engine, not a miss on the benchmark's input.
+            for byte in v { sink &+= UInt64(byte) }
+            let start = clock.now
+            sink &+= (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0
+            latencies.append(seconds(clock.now - start) * 1e9)
+        }
+        latencies.sort()
+        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
+        return "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns"
     }
 
     /// Loads the snapshot at `path` `rounds` times and reports the min and median.

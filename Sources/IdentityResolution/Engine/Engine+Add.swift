@@ -169,7 +169,7 @@ extension Engine {
                     valueGeneric[i] = generic
                     genericValueCount += generic ? 1 : -1
                     if generic {
-                        valueSlot[i] = Engine.none
+                        setValueSlot(i, Engine.none)
                         becameGeneric = becameGeneric ?? v
                     } else {
                         relinked = relinked ?? v
@@ -255,7 +255,7 @@ extension Engine {
         var flipped: [Int] = []
         for v in valueSet where links(Int(v)) && isGenericNow(Int(v)) {
             valueGeneric[Int(v)] = true
-            valueSlot[Int(v)] = Engine.none
+            setValueSlot(Int(v), Engine.none)
             genericValueCount += 1
             flipped.append(Int(v))
         }

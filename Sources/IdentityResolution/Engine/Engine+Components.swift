@@ -135,10 +135,32 @@ extension Engine {
         setSlot(survivor, forLinkingValuesOf: r)
     }
 
+    /// Points value `v` at entity `slot` (or ``Engine/none``), and its lookup hint with it
+    /// (``InternTable+Hints``; a value that stops linking keeps its stale hint, which
+    /// lookups never trust).
+    @inline(__always)
+    func setValueSlot(_ v: Int, _ slot: UInt32) {
+        // Most calls change nothing (a record joining the entity its values already name):
+        // those skip the hint, whose update hashes the value again.
+        guard valueSlot[v] != slot else { return }
+        valueSlot[v] = slot
+        if slot != Engine.none { values.setHint(entry: v, slot) }
+    }
+
+    /// The first value that links but whose lookup hint names another entity slot or other
+    /// bytes, or `nil`: every write keeps the hints exact (tests check this after each step;
+    /// a stale hint would not change an answer, only slow the lookup down).
+    package func firstStaleLookupHint() -> Int? {
+        for v in 0..<values.count where valueSlot[v] != Engine.none {
+            guard let hint = values.hint(ofEntry: v), hint.value == valueSlot[v], hint.start == values.start(v) else { return v }
+        }
+        return nil
+    }
+
     private func setSlot(_ slot: UInt32, forLinkingValuesOf r: Int) {
         forEachNode(ofRecord: r) { node in
             let v = Int(occValue[Int(node)])
-            if links(v) { valueSlot[v] = slot }
+            if links(v) { setValueSlot(v, slot) }
         }
     }
 
@@ -221,7 +243,7 @@ extension Engine {
             let root = uf.find(piece[0])
             rootEntity[Int(root)] = slot
             entityAnchor[Int(slot)] = root
-            if !entityLimitsOn { for v in pieceValues[p] { valueSlot[Int(v)] = slot } }
+            if !entityLimitsOn { for v in pieceValues[p] { setValueSlot(Int(v), slot) } }
         }
         if entityLimitsOn { setLimitedSlots(componentValues) }
         if wantsEvents {

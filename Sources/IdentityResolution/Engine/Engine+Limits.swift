@@ -78,7 +78,7 @@ extension Engine {
     func setLimitedSlots(_ linking: [UInt32]) {
         for v in linking {
             let first = firstHolder(of: v)
-            valueSlot[Int(v)] = first == Engine.none ? Engine.none : rootEntity[Int(uf.find(first))]
+            setValueSlot(Int(v), first == Engine.none ? Engine.none : rootEntity[Int(uf.find(first))])
         }
     }
 

@@ -71,7 +71,7 @@ extension Engine {
         if prev != Engine.none { occNext[Int(prev)] = next } else { valueHead[v] = next }
         if next != Engine.none { occPrev[Int(next)] = prev }
         valueDegree[v] -= 1
-        if valueDegree[v] == 0 { valueSlot[v] = Engine.none }
+        if valueDegree[v] == 0 { setValueSlot(v, Engine.none) }
         freeOccurrences.append(node)
     }
 

@@ -92,7 +92,7 @@ extension Engine {
             liveEntities += 1
         }
         for v in 0..<values.count where links(v) && valueHead[v] != Engine.none {
-            valueSlot[v] = rootEntity[Int(uf.find(occRecord[Int(valueHead[v])]))]
+            setValueSlot(v, rootEntity[Int(uf.find(occRecord[Int(valueHead[v])]))])
         }
     }
 

@@ -192,6 +192,15 @@ extension Engine {
         let storedValueSlot = try vr.column(of: UInt32.self, count: m)
         let nodeValue = try vr.column(of: UInt32.self, count: Int(nodeEnd.last ?? 0))
         guard vr.remaining == 0 else { throw vr.corrupt("trailing bytes") }
+        // The lookup hints (not stored: they follow from the value table and the values'
+        // entity slots) are gathered by a third thread while the checks below run: a pass of
+        // scattered reads that would otherwise add to the load's time.
+        final class Hints: @unchecked Sendable { var words: [UInt64] = [] }
+        let hints = Hints()
+        let hintTask = SideTask { [valueTable] in
+            hints.words = storedValueSlot.withUnsafeBufferPointer { valueTable.makeHints(values: $0) }
+        }
+        defer { hintTask.join() }
         idTask.join()
         let table = try idTable.result!.get()
         for v in 0..<m {
@@ -284,6 +293,8 @@ extension Engine {
         // Install.
         records = recordTable
         values = valueTable
+        hintTask.join()
+        values.installHints(hints.words)
         // Columns built here are swapped in whole: no copy of the big tables.
         recordAlive.swapContents(with: Column(repeating: true, count: n))
         recordSeq.swapContents(with: seq)

@@ -160,7 +160,9 @@ public final class Engine: PinnedTables {
         configuration = c
         pinnedKinds = Pinned(registry)
         pinnedRecords = Pinned(InternTable(hasher: hasher))
-        pinnedValues = Pinned(InternTable(hasher: hasher))
+        var valueTable = InternTable(hasher: hasher)
+        valueTable.enableHints(values: UnsafeBufferPointer(start: nil, count: 0))
+        pinnedValues = Pinned(valueTable)
         fingerprinter = ValueFingerprinter(secret: c.hashOnlySecret)
         pending.scrubs = fingerprinter.isKeyed
         var relaxed = c
@@ -229,14 +231,16 @@ public final class Engine: PinnedTables {
                 fp.store(into: base)
                 n = Fingerprint.byteCount
             }
-            // The slot names the entry to compare: read its entity slot while its word arrives,
-            // and ask for that entity's forward and ID while its bytes do, instead of after the
-            // comparison (two memory waits fewer; a wrong guess costs only the fetches).
+            // The slot's hint names the entry's bytes and its entity slot as last set: ask for
+            // the entry word, the bytes, the value's entity slot and that entity's forward and
+            // ID all at once, instead of each after the one before (two memory waits fewer; a
+            // stale hint costs only the fetches).
             let h = values.hasher.hash(base, n, tag: kind.rawValue)
-            if let c = values.candidate(hash: h), c < valueSlot.count {
-                let guess = Int(valueSlot[c])
-                slotForward.prefetch(guess)
-                entityID.prefetch(guess)
+            if let c = values.hintedCandidate(hash: h) {
+                values.prefetch(entry: c.entry, bytesAt: c.start)
+                valueSlot.prefetch(c.entry)
+                slotForward.prefetch(Int(c.value))
+                entityID.prefetch(Int(c.value))
             }
             guard let v = values.find(tag: kind.rawValue, base, n, hash: h) else { return nil }
             var slot = valueSlot[Int(v)]

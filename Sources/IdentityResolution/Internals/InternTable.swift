@@ -16,7 +16,9 @@ package struct InternTable: Sendable {
     package private(set) var entries: [UInt64] = [0]
     /// Hash slots: the hash's high 32 bits and entry index + 1 (0: empty).
     package private(set) var slots: [UInt64]
-    private var slotMask: Int
+    /// Lookup hints, one per slot when enabled (``InternTable+Hints``), else empty.
+    package internal(set) var hints: [UInt64] = []
+    package private(set) var slotMask: Int
     package let hasher: KeyHasher
 
     /// An empty table sized for about `capacity` entries.
@@ -118,6 +120,7 @@ package struct InternTable: Sendable {
         }
         entries.append(UInt64(arena.count))
         slots[slot] = (h >> 32) << 32 | UInt64(index &+ 1)
+        if !hints.isEmpty { hints[slot] = InternTable.hint(start: start(Int(index)), value: InternTable.noHint) }
         if count * 4 > slots.count * 3 { rehash(to: slots.count * 2) }
         return (index, true)
     }
@@ -189,6 +192,10 @@ package struct InternTable: Sendable {
     private mutating func rehash(to n: Int) {
         var fresh = [UInt64](hugeRepeating: 0, count: n)
         let mask = n - 1
+        // Hints move with their entries: gathered by entry first, since the entries are placed
+        // in index order (a slot layout independent of the old table's).
+        var kept = hints.isEmpty ? [] : hintsByEntry()
+        var freshHints = hints.isEmpty ? [] : [UInt64](hugeRepeating: 0, count: n)
         arena.withUnsafeBytes { a in
             for i in 0..<count {
                 let start = self.start(i)
@@ -196,9 +203,12 @@ package struct InternTable: Sendable {
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while fresh[slot] != 0 { slot = (slot + 1) & mask }
                 fresh[slot] = (h >> 32) << 32 | UInt64(i + 1)
+                if !kept.isEmpty { freshHints[slot] = kept[i] }
             }
         }
+        kept = []
         slots = fresh
+        hints = freshHints
         slotMask = mask
     }
 
@@ -242,5 +252,5 @@ package struct InternTable: Sendable {
     }
 
     /// Bytes held, for memory accounting.
-    package var byteCount: Int { arena.count + entries.count * 8 + slots.count * 8 }
+    package var byteCount: Int { arena.count + entries.count * 8 + slots.count * 8 + hints.count * 8 }
 }

@@ -180,6 +180,7 @@ struct ModelBasedTests {
                 if got != m.lookup(kind.rawValue, raw) { return "lookup \(kind.rawValue):\(raw): \(String(describing: got)) vs \(String(describing: m.lookup(kind.rawValue, raw)))" }
             }
         }
+        if let v = e.firstStaleLookupHint() { return "value \(v)'s lookup hint is stale" }
         let s = e.statistics
         let counts = m.valueCounts()
         if s.values != counts.held || s.genericValues != counts.generic || s.placeholderValues != counts.placeholders
