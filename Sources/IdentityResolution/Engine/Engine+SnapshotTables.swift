@@ -294,7 +294,11 @@ extension Engine {
         records = recordTable
         values = valueTable
         hintTask.join()
-        values.installHints(hints.words)
+        // Taken out of the box first: a second reference would make the first hint update
+        // copy the whole array.
+        let hintWords = hints.words
+        hints.words = []
+        values.installHints(hintWords)
         // Columns built here are swapped in whole: no copy of the big tables.
         recordAlive.swapContents(with: Column(repeating: true, count: n))
         recordSeq.swapContents(with: seq)
