@@ -26,7 +26,7 @@ struct OnlineBenchCommand: ParsableCommand {
     @Flag(help: "Hash-only mode (a fixed benchmark secret): values kept as fingerprints only.")
     var hashOnly = false
 
-    @Option(help: "Reader threads for the concurrent phase: lookups timed while a writer adds the second half of the records through a SharedEngine (0 skips the phase).")
+    @Option(help: "Reader threads for the concurrent phase: lookups timed while a writer adds the second half of the records through a SharedEngine, then --lookups each with the writer done (0 skips the phase).")
     var readers = 1
 
     @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
@@ -146,7 +146,8 @@ struct OnlineBenchCommand: ParsableCommand {
     }
 
     /// Lookups from `readers` threads while one writer adds, all through a `SharedEngine` (the
-    /// C ABI's locking): reader latency includes waiting for the writer's lock.
+    /// C ABI's locking): reader latency includes waiting for the writer's lock. Then the same
+    /// readers again, `lookups` each, with the writer done.
     private func concurrentPhase(_ data: Columns, configuration: ResolverConfiguration) throws(IDRError) {
         let n = data.count
         let half = n / 2
@@ -189,6 +190,35 @@ struct OnlineBenchCommand: ParsableCommand {
         func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
         print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer taking the lock per \(writeBatch) adds, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
             + "\(grouped(latencies.count)) lookups, p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+
+        // The same readers once the writer is done: what their lock and each other cost.
+        let perReader = lookups
+        let quiet = (0..<readers).map { t in
+            spawnThread {
+                let data = context.value
+                let clock = ContinuousClock()
+                var x: UInt64 = 0x2545_F491_4F6C_DD1D &+ UInt64(t) &* 7919
+                var latencies: [Double] = []
+                latencies.reserveCapacity(perReader)
+                var sink: UInt64 = 0
+                while latencies.count < perReader {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                    let v = data.value(email, Int(x % UInt64(n)))
+                    if v.count == 0 { continue }
+                    for byte in v { sink &+= UInt64(byte) }     // in cache, as above
+                    let start = clock.now
+                    sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
+                    latencies.append(seconds(clock.now - start) * 1e9)
+                }
+                if sink == 42 { print("") }
+                return latencies
+            }
+        }
+        latencies = quiet.flatMap { joinThread($0) }
+        latencies.sort()
+        guard !latencies.isEmpty else { return }
+        print("concurrent readers without a writer (\(readers) thread\(readers == 1 ? "" : "s"), \(grouped(perReader)) lookups each, SharedEngine): "
+            + "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
     }
 }
 
