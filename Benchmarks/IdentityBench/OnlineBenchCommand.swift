@@ -160,23 +160,8 @@ struct OnlineBenchCommand: ParsableCommand {
         let context = Unchecked(data)
         let threads = (0..<readers).map { t in
             spawnThread {
-                let data = context.value
-                let clock = ContinuousClock()
-                var x: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &* 7919
-                var latencies: [Double] = []
-                latencies.reserveCapacity(1 << 22)
-                var sink: UInt64 = 0
-                while !stop.isSet {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
-                    let v = data.value(email, Int(x % UInt64(half)))
-                    if v.count == 0 { continue }
-                    for byte in v { sink &+= UInt64(byte) }     // in cache, as above
-                    let start = clock.now
-                    sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
-                    latencies.append(seconds(clock.now - start) * 1e9)
-                }
-                if sink == 42 { print("") }
-                return latencies
+                readerLookups(shared, context.value, email, records: half, seed: 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &* 7919,
+                              capacity: 1 << 22) { _ in !stop.isSet }
             }
         }
         let clock = ContinuousClock()
@@ -195,23 +180,8 @@ struct OnlineBenchCommand: ParsableCommand {
         let perReader = lookups
         let quiet = (0..<readers).map { t in
             spawnThread {
-                let data = context.value
-                let clock = ContinuousClock()
-                var x: UInt64 = 0x2545_F491_4F6C_DD1D &+ UInt64(t) &* 7919
-                var latencies: [Double] = []
-                latencies.reserveCapacity(perReader)
-                var sink: UInt64 = 0
-                while latencies.count < perReader {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
-                    let v = data.value(email, Int(x % UInt64(n)))
-                    if v.count == 0 { continue }
-                    for byte in v { sink &+= UInt64(byte) }     // in cache, as above
-                    let start = clock.now
-                    sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
-                    latencies.append(seconds(clock.now - start) * 1e9)
-                }
-                if sink == 42 { print("") }
-                return latencies
+                readerLookups(shared, context.value, email, records: n, seed: 0x2545_F491_4F6C_DD1D &+ UInt64(t) &* 7919,
+                              capacity: perReader) { $0 < perReader }
             }
         }
         latencies = quiet.flatMap { joinThread($0) }
@@ -220,6 +190,28 @@ struct OnlineBenchCommand: ParsableCommand {
         print("concurrent readers without a writer (\(readers) thread\(readers == 1 ? "" : "s"), \(grouped(perReader)) lookups each, SharedEngine): "
             + "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
     }
+}
+
+/// Lookups through `shared` of the emails of random records among the first `records`, one
+/// timed call at a time while `going(callsSoFar)` holds: their latencies in nanoseconds.
+private func readerLookups(_ shared: SharedEngine, _ data: Columns, _ email: Int, records: Int, seed: UInt64,
+                           capacity: Int, while going: (Int) -> Bool) -> [Double] {
+    let clock = ContinuousClock()
+    var x = seed
+    var latencies: [Double] = []
+    latencies.reserveCapacity(capacity)
+    var sink: UInt64 = 0
+    while going(latencies.count) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17
+        let v = data.value(email, Int(x % UInt64(records)))
+        if v.count == 0 { continue }
+        for byte in v { sink &+= UInt64(byte) }     // in cache, as in the single-thread timing
+        let start = clock.now
+        sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
+        latencies.append(seconds(clock.now - start) * 1e9)
+    }
+    if sink == 42 { print("") }
+    return latencies
 }
 
 /// A value handed to another thread whose owner guarantees the access is safe (here: the
