@@ -111,19 +111,7 @@ extension InternTable {
     /// `nil` when the path reaches an empty slot first or hints are off.
     @inline(__always)
     package func hintedCandidate(hash h: UInt64) -> (entry: Int, start: Int, value: UInt32)? {
-        guard !hints.isEmpty else { return nil }
-        let fragment = h >> 32
-        let mask = slotMask
-        let slot: Int? = slots.withUnsafeBufferPointer { s in
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let v = s[slot]
-                if v == 0 { return nil }
-                if v >> 32 == fragment { return slot }
-                slot = (slot &+ 1) & mask
-            }
-        }
-        guard let slot else { return nil }
+        guard !hints.isEmpty, let slot = candidateSlot(hash: h) else { return nil }
         let entry = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) &- 1
         let hint = hints[slot]
         return (entry, Int(truncatingIfNeeded: hint & 0xFFFF_FFFF), UInt32(truncatingIfNeeded: hint >> 32))

@@ -138,20 +138,27 @@ package struct InternTable: Sendable {
     /// pipelines, after ``prefetch(hash:)`` brought the slot in.
     @inline(__always)
     package func candidate(hash h: UInt64) -> Int? {
+        guard let slot = candidateSlot(hash: h) else { return nil }
+        let found = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) &- 1
+        entries.prefetch(found)
+        return found
+    }
+
+    /// The first slot on hash `h`'s probe path whose hash fragment matches, or `nil` when the
+    /// path reaches an empty slot first.
+    @inline(__always)
+    func candidateSlot(hash h: UInt64) -> Int? {
         let fragment = h >> 32
-        var slot = Int(truncatingIfNeeded: h) & slotMask
-        let found: Int? = slots.withUnsafeBufferPointer { s in
+        let mask = slotMask
+        return slots.withUnsafeBufferPointer { s in
+            var slot = Int(truncatingIfNeeded: h) & mask
             while true {
                 let v = s[slot]
                 if v == 0 { return nil }
-                if v >> 32 == fragment {
-                    return Int(truncatingIfNeeded: v & 0xFFFF_FFFF) &- 1
-                }
-                slot = (slot &+ 1) & slotMask
+                if v >> 32 == fragment { return slot }
+                slot = (slot &+ 1) & mask
             }
         }
-        if let found { entries.prefetch(found) }
-        return found
     }
 
     /// Asks the CPU to fetch the first bytes of entry `i` (after ``candidate(hash:)`` brought
