@@ -18,7 +18,7 @@ package struct InternTable: Sendable {
     package private(set) var slots: [UInt64]
     /// Lookup hints, one per slot when enabled (``InternTable+Hints``), else empty.
     package internal(set) var hints: [UInt64] = []
-    package private(set) var slotMask: Int
+    private(set) var slotMask: Int
     package let hasher: KeyHasher
 
     /// An empty table sized for about `capacity` entries.
