@@ -11,7 +11,7 @@ struct OnlineBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "online",
         abstract: "Benchmark the online engine: adds/s, lookup p50/p99, snapshot save/load speed and size.",
-        discussion: "Loads a CSV written by generate into memory (not timed), adds every record to a fresh engine, times lookups one by one, saves and loads a snapshot. Lookups are timed on one thread with no concurrent writer."
+        discussion: "Loads a CSV written by generate into memory (not timed), adds every record to a fresh engine, times lookups one by one, saves and loads a snapshot and times the same lookups in the loaded engine. Lookups are timed on one thread with no concurrent writer; --readers adds a phase with reader threads beside a writer, then without it."
     )
 
     @Argument(help: "Input CSV.")
