@@ -68,7 +68,7 @@ struct OnlineBenchCommand: ParsableCommand {
         var t0 = clock.now
         engine.reserveCapacity(records: n, identifiers: identifiers)
         let reserveSeconds = seconds(clock.now - t0)
-        var sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch, threads: batchThreads) : try data.addAll(to: engine)
+        let sink = batch > 0 ? try data.addAllBatched(to: engine, batch: batch, threads: batchThreads) : try data.addAll(to: engine)
         let addSeconds = seconds(clock.now - t0)
         let engineBytes = currentRSSBytes() - rssBefore
         print("mode: \(hashOnly ? "hash-only" : "normal")\(configuration.entityLimits.isEmpty ? "" : ", per-entity limits")")
@@ -77,7 +77,7 @@ struct OnlineBenchCommand: ParsableCommand {
         print("engine memory (RSS growth during the adds): \(grouped(engineBytes >> 20)) MiB, \(fixed(Double(engineBytes) / Double(max(n, 1)), 1)) bytes/record")
 
         let email = data.kinds.firstIndex(of: .email)!
-        print("lookup (single thread, \(grouped(lookups)) timed calls): \(timeLookups(engine, data, email, sink: &sink))")
+        print("lookup (single thread, \(grouped(lookups)) timed calls): \(timeLookups(engine, data, email))")
 
         // Snapshot save and load.
         let path = snapshot ?? "/tmp/idr-bench-online-\(getpid()).idr"
@@ -94,7 +94,7 @@ struct OnlineBenchCommand: ParsableCommand {
         print("snapshot: \(grouped(Int(size))) bytes, \(fixed(size / Double(max(n, 1)), 1)) bytes/record; save \(fixed(saveSeconds, 3)) s "
             + "(\(fixed(size / saveSeconds / 1e6, 1)) MB/s), load \(fixed(loadSeconds, 3)) s (\(fixed(size / loadSeconds / 1e6, 1)) MB/s)")
         guard loaded.entityCount == engine.entityCount else { throw IDRError(.corruptData, "loaded engine differs") }
-        print("lookup in the loaded engine (same calls): \(timeLookups(loaded, data, email, sink: &sink))")
+        print("lookup in the loaded engine (same calls): \(timeLookups(loaded, data, email))")
         if sink == 42 { print("") }
         if readers > 0 { try concurrentPhase(data, configuration: configuration) }
         print("peak RSS \(grouped(peakRSSBytes() >> 20)) MiB")
@@ -102,26 +102,11 @@ struct OnlineBenchCommand: ParsableCommand {
 
     /// Times `lookups` calls one at a time, over the emails of random records (the same ones
     /// for every engine), and gives p50, p99 and p99.9.
-    private func timeLookups(_ engine: Engine, _ data: Columns, _ email: Int, sink: inout UInt64) -> String {
-        let clock = ContinuousClock()
-        let n = data.count
-        var x: UInt64 = 88172645463325252
-        var latencies: [Double] = []
-        latencies.reserveCapacity(lookups)
-        while latencies.count < lookups {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17
-            let v = data.value(email, Int(x % UInt64(n)))
-            if v.count == 0 { continue }
-            // The value's bytes are read first, as a service has them in cache after parsing the
-            // request: the timed call measures the engine, not a miss on the benchmark's input.
-            for byte in v { sink &+= UInt64(byte) }
-            let start = clock.now
-            sink &+= (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0
-            latencies.append(seconds(clock.now - start) * 1e9)
-        }
-        latencies.sort()
-        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
-        return "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns"
+    private func timeLookups(_ engine: Engine, _ data: Columns, _ email: Int) -> String {
+        let lookups = self.lookups
+        let latencies = timedLookups(data, email, records: data.count, seed: 88172645463325252, capacity: lookups,
+                                     while: { $0 < lookups }) { v in (try? engine.lookup(.email, v)).flatMap { $0 } ?? 0 }
+        return percentiles(latencies)
     }
 
     /// Loads the snapshot at `path` `rounds` times and reports the min and median.
@@ -160,8 +145,8 @@ struct OnlineBenchCommand: ParsableCommand {
         let context = Unchecked(data)
         let threads = (0..<readers).map { t in
             spawnThread {
-                readerLookups(shared, context.value, email, records: half, seed: 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &* 7919,
-                              capacity: 1 << 22) { _ in !stop.isSet }
+                timedLookups(context.value, email, records: half, seed: 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &* 7919,
+                             capacity: 1 << 22, while: { _ in !stop.isSet }) { v in shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 } }
             }
         }
         let clock = ContinuousClock()
@@ -170,32 +155,31 @@ struct OnlineBenchCommand: ParsableCommand {
         let writeSeconds = seconds(clock.now - t0)
         stop.set()
         var latencies = threads.flatMap { joinThread($0) }
-        latencies.sort()
         guard !latencies.isEmpty else { return }
-        func p(_ q: Double) -> String { fixed(latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))], 0) }
         print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer taking the lock per \(writeBatch) adds, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
-            + "\(grouped(latencies.count)) lookups, p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+            + "\(grouped(latencies.count)) lookups, \(percentiles(latencies))")
 
         // The same readers once the writer is done: what their lock and each other cost.
         let perReader = lookups
         let quiet = (0..<readers).map { t in
             spawnThread {
-                readerLookups(shared, context.value, email, records: n, seed: 0x2545_F491_4F6C_DD1D &+ UInt64(t) &* 7919,
-                              capacity: perReader) { $0 < perReader }
+                timedLookups(context.value, email, records: n, seed: 0x2545_F491_4F6C_DD1D &+ UInt64(t) &* 7919,
+                             capacity: perReader, while: { $0 < perReader }) { v in shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 } }
             }
         }
         latencies = quiet.flatMap { joinThread($0) }
-        latencies.sort()
         guard !latencies.isEmpty else { return }
         print("concurrent readers without a writer (\(readers) thread\(readers == 1 ? "" : "s"), \(grouped(perReader)) lookups each, SharedEngine): "
-            + "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns")
+            + percentiles(latencies))
     }
 }
 
-/// Lookups through `shared` of the emails of random records among the first `records`, one
-/// timed call at a time while `going(callsSoFar)` holds: their latencies in nanoseconds.
-private func readerLookups(_ shared: SharedEngine, _ data: Columns, _ email: Int, records: Int, seed: UInt64,
-                           capacity: Int, while going: (Int) -> Bool) -> [Double] {
+/// Times `lookup` on the emails of random records among the first `records` (a xorshift
+/// stream from `seed`), one call at a time while `going(callsSoFar)` holds: the latencies in
+/// nanoseconds. Each value's bytes are read before its call, as a service has them in cache after
+/// parsing the request: the timed call measures the engine, not a miss on the benchmark's input.
+private func timedLookups(_ data: Columns, _ email: Int, records: Int, seed: UInt64, capacity: Int,
+                          while going: (Int) -> Bool, _ lookup: (UnsafeRawBufferPointer) -> UInt64) -> [Double] {
     let clock = ContinuousClock()
     var x = seed
     var latencies: [Double] = []
@@ -205,13 +189,20 @@ private func readerLookups(_ shared: SharedEngine, _ data: Columns, _ email: Int
         x ^= x << 13; x ^= x >> 7; x ^= x << 17
         let v = data.value(email, Int(x % UInt64(records)))
         if v.count == 0 { continue }
-        for byte in v { sink &+= UInt64(byte) }     // in cache, as in the single-thread timing
+        for byte in v { sink &+= UInt64(byte) }
         let start = clock.now
-        sink &+= shared.read { (try? $0.lookup(.email, v)).flatMap { $0 } ?? 0 }
+        sink &+= lookup(v)
         latencies.append(seconds(clock.now - start) * 1e9)
     }
     if sink == 42 { print("") }
     return latencies
+}
+
+/// "p50 … ns, p99 … ns, p99.9 … ns" of `latencies` (any order, not empty).
+private func percentiles(_ latencies: [Double]) -> String {
+    let sorted = latencies.sorted()
+    func p(_ q: Double) -> String { fixed(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))], 0) }
+    return "p50 \(p(0.50)) ns, p99 \(p(0.99)) ns, p99.9 \(p(0.999)) ns"
 }
 
 /// A value handed to another thread whose owner guarantees the access is safe (here: the
