@@ -113,6 +113,8 @@ package final class AddPipeline {
         _ step: Int, count: Int, feeder: RecordFeeder, engine e: Engine,
         record: (Int, UnsafeMutableBufferPointer<RawIdentifier>) -> (key: UnsafeRawBufferPointer, identifierCount: Int)
     ) throws(IDRError) -> (Int, UInt64)? {
+        if step + 8 < count { feeder.prefetch(step + 8) }
+        if step + 4 < count { feeder.prefetchValues(step + 4) }
         if step < count { feeder.withPrepared(step) { e.fetchSlots($0) } }
         if step >= 4, step - 4 < count { feeder.withEntry(step - 4) { e.fetchEntries($0) } }
         if step >= 8, step - 8 < count { feeder.withEntry(step - 8) { e.fetchLists($0) } }

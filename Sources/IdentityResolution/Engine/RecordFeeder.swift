@@ -1,3 +1,4 @@
+import CXXHash
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,9 @@ package final class RecordFeeder: @unchecked Sendable {
     /// ``withEntry(_:_:)``: an array of class references retains each entry it hands out, which
     /// cost 5–8% of a batch add.
     private let ring: UnsafeMutableBufferPointer<Unmanaged<PreparedAdd>>
+    /// Where each ring entry's objects live (fixed for the feeder's life), so the add thread
+    /// can ask for their lines without reading them (``prefetch(_:)``).
+    private let objects: UnsafeMutableBufferPointer<(entry: UnsafeRawPointer, values: UnsafeRawPointer, items: UnsafeRawPointer)>
     private let produced = Atomic<Int>(0)
     private let consumed = Atomic<Int>(0)
     private let stop = Atomic<Bool>(false)
@@ -76,10 +80,14 @@ package final class RecordFeeder: @unchecked Sendable {
         raws = .allocate(capacity: max(identifierCapacity, 1))
         capacity = identifierCapacity
         ring = .allocate(capacity: RecordFeeder.ringSize)
+        objects = .allocate(capacity: RecordFeeder.ringSize)
         for i in ring.indices {
             let p = PreparedAdd()
             p.values.scrubs = e.fingerprinter.isKeyed
             ring.initializeElement(at: i, to: Unmanaged.passRetained(p))
+            objects.initializeElement(at: i, to: (UnsafeRawPointer(Unmanaged.passUnretained(p).toOpaque()),
+                                                  UnsafeRawPointer(Unmanaged.passUnretained(p.values).toOpaque()),
+                                                  p.values.itemsObject))
         }
         let me = Unmanaged.passRetained(self).toOpaque()
         guard pthread_create(&thread, nil, { raw in
@@ -95,6 +103,7 @@ package final class RecordFeeder: @unchecked Sendable {
     deinit {
         for entry in ring { entry.release() }
         ring.deallocate()
+        objects.deallocate()
         scratch.update(repeating: 0, count: scratchCapacity)
         scratch.deallocate()
         raws.deallocate()
@@ -126,6 +135,32 @@ package final class RecordFeeder: @unchecked Sendable {
     @inline(__always)
     package func withEntry<R>(_ r: Int, _ body: (PreparedAdd) -> R) -> R {
         ring[r % RecordFeeder.ringSize]._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Asks the CPU for the lines of record `r`'s entry objects (a hint), if the feeder is known
+    /// to have prepared it; otherwise does nothing (the lines may still be being written).
+    ///
+    /// Why: the feeder's core wrote those lines, so each first read from this core waits for
+    /// a transfer between cores, and the reads depend on one another (entry, value list, item
+    /// column, items). Read on demand they took a fifth of a batch add's time at 10M records.
+    @inline(__always)
+    package func prefetch(_ r: Int) {
+        guard r < producedSeen else { return }
+        let o = objects[r % RecordFeeder.ringSize]
+        idr_prefetch(o.entry)
+        idr_prefetch(o.entry + 64)
+        idr_prefetch(o.values)
+        idr_prefetch(o.values + 64)
+        idr_prefetch(o.items)
+        idr_prefetch(o.items + 32)
+    }
+
+    /// Asks for the lines of record `r`'s prepared values, once its objects are in cache
+    /// (``prefetch(_:)`` a few steps earlier); does nothing if `r` is not known to be prepared.
+    @inline(__always)
+    package func prefetchValues(_ r: Int) {
+        guard r < producedSeen else { return }
+        withEntry(r) { $0.values.prefetchContents() }
     }
 
     /// Hands the entries of records before `r + 1` back to the feeder.

@@ -1,3 +1,5 @@
+import CXXHash
+
 /// The prepared identifier values of the write in progress: kind, placeholder flag (hash-only
 /// mode) and bytes, in one reused buffer, so an add allocates nothing for them in steady state.
 ///
@@ -72,4 +74,29 @@ package final class PendingValues {
     /// The hash given with value `i`.
     @inline(__always)
     package func hash(_ i: Int) -> UInt64 { items[i].hash }
+
+    /// The address of the item column object (fixed for the list's life), for
+    /// ``RecordFeeder``'s prefetches: a hint only, never read through.
+    package var itemsObject: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(items).toOpaque()) }
+
+    /// Asks the CPU for the lines holding the items and the bytes (a hint: reads only this
+    /// object and its column's header, which should be in cache already).
+    @inline(__always)
+    package func prefetchContents() {
+        let n = items.count
+        if n > 0 {
+            let first = UnsafeRawPointer(items.base)
+            let end = first + n * MemoryLayout<(kind: UInt32, placeholder: Bool, start: Int, count: Int, hash: UInt64)>.stride
+            var line = first
+            while line < end {
+                idr_prefetch(line)
+                line += 64
+            }
+            idr_prefetch(end - 1)
+        }
+        if used > 0 {
+            idr_prefetch(bytes)
+            idr_prefetch(bytes + (used - 1))
+        }
+    }
 }
