@@ -46,6 +46,39 @@ struct PlaceholderTests {
         #expect(map["e1"] == map["e2"])  // not a placeholder: links
     }
 
+    /// The guard's pattern check (grouped by kind, filtered on literal end bytes) gives the
+    /// plain glob answer for random user patterns of two kinds.
+    @Test(arguments: [1, 2, 3])
+    func patternsAgreeWithGlob(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let alphabet = Array("ab?*".utf8)
+        func random(_ letters: [UInt8], _ n: ClosedRange<Int>) -> [UInt8] {
+            (0..<Int.random(in: n, using: &rng)).map { _ in letters.randomElement(using: &rng)! }
+        }
+        let tag = IdentifierKind(rawValue: IdentifierKind.firstCustomRawValue)
+        let other = IdentifierKind(rawValue: IdentifierKind.firstCustomRawValue + 1)
+        var matched = 0
+        for _ in 0..<40 {
+            var c = ResolverConfiguration()
+            c.builtInPlaceholders = false
+            c.customKinds = [.init(name: "tag", rule: .exact), .init(name: "other", rule: .exact)]
+            let mine = (0..<Int.random(in: 1...4, using: &rng)).map { _ in random(alphabet, 0...5) }
+            c.placeholderPatterns = mine.map { Identifier(tag, String(decoding: $0, as: UTF8.self)) }
+                + [Identifier(other, "*")]
+            let guardOf = try Resolver(configuration: c).kinds.placeholders
+            for _ in 0..<50 {
+                let text = random(Array("ab".utf8), 0...6)
+                let expected = mine.contains { p in p.withUnsafeBufferPointer { pb in text.withUnsafeBytes { globMatches(pb, $0) } } }
+                if expected { matched += 1 }
+                text.withUnsafeBytes { t in
+                    #expect(guardOf.isPlaceholder(kind: tag.rawValue, rule: .exact, t) == expected,
+                            "\(mine.map { String(decoding: $0, as: UTF8.self) }) vs \(String(decoding: text, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(matched > 100)
+    }
+
     @Test func globMatching() {
         func m(_ p: String, _ t: String) -> Bool {
             Array(p.utf8).withUnsafeBufferPointer { pb in Array(t.utf8).withUnsafeBytes { globMatches(pb, $0) } }
