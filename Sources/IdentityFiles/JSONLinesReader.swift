@@ -18,7 +18,8 @@ public struct JSONLinesReader: ~Copyable {
     private var fields: [[UInt8]]
     private var row: UnsafeMutablePointer<UInt8>
     private var rowCapacity = 4096
-    private var ends: UnsafeMutablePointer<Int>
+    /// The current row's fields, in the row buffer.
+    private var rowFields: UnsafeMutablePointer<UnsafeRawBufferPointer>
     private let maxLineLength: Int
     /// 1-based line number of the current row.
     public private(set) var rowLine = 0
@@ -34,17 +35,18 @@ public struct JSONLinesReader: ~Copyable {
         fields = Array(repeating: [], count: columns.count)
         buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
         row = .allocate(capacity: rowCapacity)
-        ends = .allocate(capacity: max(columns.count, 1))
+        rowFields = .allocate(capacity: max(columns.count, 1))
+        rowFields.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: max(columns.count, 1))
     }
 
     deinit {
         buffer.deallocate()
         row.deallocate()
-        ends.deallocate()
+        rowFields.deallocate()
     }
 
     /// The current row, valid until the next call to ``next()``.
-    public var currentRow: CSVRow { CSVRow(bytes: row, ends: UnsafePointer(ends), count: columns.count) }
+    public var currentRow: CSVRow { CSVRow(fields: UnsafePointer(rowFields), count: columns.count) }
 
     /// Reads the next object; returns `false` at end of input.
     ///
@@ -106,8 +108,8 @@ public struct JSONLinesReader: ~Copyable {
         var offset = 0
         for (i, f) in fields.enumerated() {
             f.withUnsafeBufferPointer { (row + offset).update(from: $0.baseAddress ?? UnsafePointer(row), count: f.count) }
+            rowFields[i] = UnsafeRawBufferPointer(start: row + offset, count: f.count)
             offset += f.count
-            ends[i] = offset
         }
     }
 

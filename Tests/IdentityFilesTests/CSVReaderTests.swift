@@ -87,6 +87,38 @@ struct CSVReaderTests {
         #expect { _ = try InputFile(path: "/nonexistent/idr.csv") } throws: { ($0 as! IDRError).code == .io }
     }
 
+    /// Random bytes, malformed rows included, give the same rows and errors whatever the chunk
+    /// size: rows are parsed in the read buffer and parsed again when it ends inside one, so a
+    /// row must not depend on where the reads cut it (the fuzz target's property, on seeds).
+    @Test(arguments: [1, 2, 3, 4])
+    func rowsAndErrorsDoNotDependOnChunks(seed: UInt64) throws {
+        var rng = SplitMix(seed: seed)
+        let alphabet = Array("ab,\"\n\r".utf8)
+        var errors = 0
+        for _ in 0..<60 {
+            let text = (0..<Int.random(in: 0...400, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let path = temporaryFile(text)
+            defer { unlink(path) }
+            func readAll(chunk: Int) throws -> [String] {
+                var reader = CSVReader(input: try InputFile(path: path), maxFieldLength: 12, chunkSize: chunk)
+                var out: [String] = []
+                while true {
+                    do throws(IDRError) {
+                        guard try reader.next() else { return out }
+                        out.append("\(reader.rowLine):" + (0..<reader.fieldCount).map { reader.field($0) }.joined(separator: "|"))
+                    } catch {
+                        out.append("error \(error.code) at \(reader.rowLine): \(error.message)")
+                        try reader.skipToNextLine()
+                    }
+                }
+            }
+            let reference = try readAll(chunk: 1 << 16)
+            errors += reference.filter { $0.hasPrefix("error") }.count
+            for chunk in [64, 65, 71, 100] { #expect(try readAll(chunk: chunk) == reference, "chunk \(chunk)") }
+        }
+        #expect(errors > 10)
+    }
+
     /// Random CSV built from random fields round-trips through quoting and the reader.
     @Test(arguments: [1, 2, 3])
     func randomRoundTrip(seed: UInt64) throws {
