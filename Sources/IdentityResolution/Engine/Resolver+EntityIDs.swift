@@ -123,7 +123,7 @@ extension Resolver {
             ks.placeholderHits = counters.placeholders[k]
             ks.genericValues = generic[k]
             ks.invalid = InvalidReason.allCases.compactMap { reason in
-                let c = counters.invalid[k][Int(reason.rawValue)]
+                let c = counters.invalid[counters.invalidIndex(k, Int(reason.rawValue))]
                 return c > 0 ? (reason, c) : nil
             }
             s.kinds.append(ks)

@@ -365,7 +365,7 @@ extension Resolver {
         s.identifiers = counters.identifiers[k]
         s.placeholderHits = counters.placeholders[k]
         s.invalid = InvalidReason.allCases.compactMap { r in
-            let c = counters.invalid[k][Int(r.rawValue)]
+            let c = counters.invalid[counters.invalidIndex(k, Int(r.rawValue))]
             return c > 0 ? (r, c) : nil
         }
         return s

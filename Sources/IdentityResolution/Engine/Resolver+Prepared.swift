@@ -252,7 +252,7 @@ extension Resolver {
                     : .invalid(InvalidReason(rawValue: outcome &- 2) ?? .empty)
                 storeAttribute(record: Int(record), kind: kind, o, normalized)
             } else if outcome >= 2 {
-                counters.invalid[Int(k)][Int(outcome - 2)] &+= 1
+                counters.invalid[counters.invalidIndex(Int(k), Int(outcome - 2))] &+= 1
             } else {
                 try storeIdentifier(record: record, kind: k, normalized, hash: hash, placeholder: outcome == 1)
             }

@@ -28,18 +28,16 @@ public final class Resolver: PinnedTables {
     @exclusivity(unchecked)
     package var sources: InternTable
     /// Source of each record: 0 for none, else source index + 1 (the first non-empty one given).
-    @exclusivity(unchecked)
-    package var recordSource: [UInt32] = []
+    package let recordSource = Column<UInt32>()
     /// Per value: whether it is a placeholder.
-    @exclusivity(unchecked)
-    package var valueIsPlaceholder: [Bool] = []
+    package let valueIsPlaceholder = Column<Bool>()
     /// The record–value incidence list, one entry per valid identifier added.
-    @exclusivity(unchecked)
-    package var occurrenceRecord: [UInt32] = []
-    @exclusivity(unchecked)
-    package var occurrenceValue: [UInt32] = []
-    // Stored properties above are `@exclusivity(unchecked)`: the resolver is single-threaded
-    // by contract and no method re-enters another, while the dynamic checks cost ~4% of ingest
+    package let occurrenceRecord = Column<UInt32>()
+    package let occurrenceValue = Column<UInt32>()
+    // The per-record, per-value and per-occurrence tables are Columns: appending to an array
+    // property checked its uniqueness, five times per identifier added (callgrind, 1M records).
+    // Stored properties are `@exclusivity(unchecked)`: the resolver is single-threaded by
+    // contract and no method re-enters another, while the dynamic checks cost ~4% of ingest
     // (perf, 1M generated records).
     @exclusivity(unchecked)
     package var counters: Counters
@@ -52,18 +50,27 @@ public final class Resolver: PinnedTables {
     private let scratch: UnsafeMutablePointer<UInt8>
     private let scratchCapacity: Int
 
-    /// Running counts of what was added (occurrences, not distinct values).
-    package struct Counters: Sendable {
+    /// Running counts of what was added (occurrences, not distinct values), per kind.
+    ///
+    /// Columns: an increment through an array in a struct in a class checked the array's
+    /// uniqueness, twice per identifier added (callgrind).
+    package struct Counters {
         var adds = 0
-        var identifiers: [Int] = []
-        var invalid: [[Int]] = []
-        var placeholders: [Int] = []
+        let identifiers = Column<Int>()
+        let placeholders = Column<Int>()
+        /// Kind `k`'s count of reason `r` at `k * InvalidReason.allCases.count + r`
+        /// (``invalidIndex(_:_:)``).
+        let invalid = Column<Int>()
 
-        mutating func grow(to kindCount: Int) {
+        /// Where kind `k`'s count of invalid values for `reason` is in ``invalid``.
+        @inline(__always)
+        func invalidIndex(_ k: Int, _ reason: Int) -> Int { k &* InvalidReason.allCases.count &+ reason }
+
+        func grow(to kindCount: Int) {
             while identifiers.count < kindCount {
                 identifiers.append(0)
                 placeholders.append(0)
-                invalid.append(Array(repeating: 0, count: InvalidReason.allCases.count))
+                invalid.append(repeating: 0, count: InvalidReason.allCases.count)
             }
         }
     }
@@ -139,9 +146,6 @@ public final class Resolver: PinnedTables {
         valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + identifiers / 2)
         occurrenceRecord.reserveCapacity(occurrenceRecord.count + identifiers)
         occurrenceValue.reserveCapacity(occurrenceValue.count + identifiers)
-        HugePages.advise(&occurrenceRecord)
-        HugePages.advise(&occurrenceValue)
-        HugePages.advise(&recordSource)
     }
 }
 
@@ -239,7 +243,7 @@ extension Resolver {
         let k = Int(kind.rawValue)
         switch outcome {
         case .invalid(let reason):
-            counters.invalid[k][Int(reason.rawValue)] &+= 1
+            counters.invalid[counters.invalidIndex(k, Int(reason.rawValue))] &+= 1
         case .placeholder:
             counters.placeholders[k] &+= 1
         case .valid:
@@ -254,7 +258,7 @@ extension Resolver {
         let k = Int(kind)
         switch normalizer.normalize(value, rule: kinds[k].rule, into: scratch) {
         case .invalid(let reason):
-            counters.invalid[k][Int(reason.rawValue)] &+= 1
+            counters.invalid[counters.invalidIndex(k, Int(reason.rawValue))] &+= 1
         case .valid(let n):
             try storeIdentifier(record: record, kind: kind, UnsafeRawBufferPointer(start: scratch, count: n),
                                 hash: values.hasher.hash(scratch, n, tag: kind), placeholder: nil)

@@ -30,12 +30,24 @@ package struct GrowthSpans: Sendable {
     /// (nothing before the first row: there is no average yet). Skipping the rows the owner is
     /// about to append keeps the two threads from faulting the same pages at once.
     package mutating func add<T>(_ array: [T], rowsSoFar: Int, skip: Int, rows: Int) {
-        guard rowsSoFar > 0, array.count > 0, array.capacity > array.count else { return }
-        let perRow = Double(array.count) / Double(rowsSoFar)
-        let first = array.count + Int(perRow * Double(skip))
-        let end = min(array.capacity, array.count + Int((perRow * Double(skip + rows)).rounded(.up)))
-        guard end > first, let base = array.withUnsafeBufferPointer({ $0.baseAddress }) else { return }
-        let stride = MemoryLayout<T>.stride
+        guard let base = array.withUnsafeBufferPointer({ $0.baseAddress }) else { return }
+        add(base: UnsafeRawPointer(base), count: array.count, capacity: array.capacity, stride: MemoryLayout<T>.stride,
+            rowsSoFar: rowsSoFar, skip: skip, rows: rows)
+    }
+
+    /// The same for a column.
+    package mutating func add<T>(_ column: Column<T>, rowsSoFar: Int, skip: Int, rows: Int) {
+        add(base: UnsafeRawPointer(column.base), count: column.count, capacity: column.capacity,
+            stride: MemoryLayout<T>.stride, rowsSoFar: rowsSoFar, skip: skip, rows: rows)
+    }
+
+    private mutating func add(base: UnsafeRawPointer, count: Int, capacity: Int, stride: Int,
+                              rowsSoFar: Int, skip: Int, rows: Int) {
+        guard rowsSoFar > 0, count > 0, capacity > count else { return }
+        let perRow = Double(count) / Double(rowsSoFar)
+        let first = count + Int(perRow * Double(skip))
+        let end = min(capacity, count + Int((perRow * Double(skip + rows)).rounded(.up)))
+        guard end > first else { return }
         starts.append(Int(bitPattern: base) + first * stride)
         counts.append((end - first) * stride)
     }
