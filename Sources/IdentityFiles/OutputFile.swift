@@ -211,30 +211,55 @@ private let digitPairs: StaticString = """
     8081828384858687888990919293949596979899
     """
 
+/// 10^0 through 10^19: ``decimalDigits(_:)``'s correction table.
+private let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { p, _ in p * 10 } }
+
+/// The number of decimal digits of `value` (1 for 0): the bit length times log10(2) in fixed
+/// point is the digit count less one, or one more than that, and one comparison decides.
+/// (`value | 1` changes no digit count, since no power of ten above 1 is odd, and makes 0 count
+/// as one digit.)
+@inline(__always)
+private func decimalDigits(_ value: UInt64) -> Int {
+    let v = value | 1
+    let t = ((64 &- v.leadingZeroBitCount) &* 1233) >> 12
+    return powersOfTen.withUnsafeBufferPointer { t &- (v < $0[t] ? 1 : 0) &+ 1 }
+}
+
 /// Writes `value` in decimal at `out` (room for 20 bytes); returns the digits written.
+///
+/// Eight digits at a time in 32-bit arithmetic, two digits per table lookup: entity IDs have
+/// 19 or 20 digits, and a division by 100 in 64 bits per pair, after a loop counting the
+/// digits, cost about 350 instructions per output row (callgrind, 1M-record resolve).
 @inline(__always)
 private func formatDecimal(_ value: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
-    var digits = 1
-    var power: UInt64 = 10
-    while digits < 20, value >= power {
-        digits += 1
-        power = power &* 10
-    }
+    let digits = decimalDigits(value)
     let pairs = digitPairs.utf8Start
-    var v = value
-    var i = digits
-    while v >= 100 {
-        let p = Int(v % 100) * 2
-        v /= 100
-        out[i - 1] = pairs[p + 1]
-        out[i - 2] = pairs[p]
-        i -= 2
+    var end = out + digits
+    @inline(__always) func pair(_ p: UInt32) {
+        end -= 2
+        end[0] = pairs[Int(p) &* 2]
+        end[1] = pairs[Int(p) &* 2 &+ 1]
     }
-    if v >= 10 {
-        out[i - 1] = pairs[Int(v) * 2 + 1]
-        out[i - 2] = pairs[Int(v) * 2]
+    var v = value
+    while v >= 100_000_000 {
+        let chunk = UInt32(truncatingIfNeeded: v % 100_000_000)
+        v /= 100_000_000
+        let high = chunk / 10_000, low = chunk % 10_000
+        pair(low % 100)
+        pair(low / 100)
+        pair(high % 100)
+        pair(high / 100)
+    }
+    var rest = UInt32(truncatingIfNeeded: v)
+    while rest >= 100 {
+        pair(rest % 100)
+        rest /= 100
+    }
+    if rest >= 10 {
+        pair(rest)
     } else {
-        out[i - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+        out[0] = UInt8(truncatingIfNeeded: rest) &+ 0x30
     }
     return digits
 }
+

@@ -13,6 +13,25 @@ private func csvField(_ s: String) -> String {
 
 @Suite("Output file rows")
 struct OutputFileRowTests {
+    /// Decimals of every length, at and around each power of ten and at random, as Swift
+    /// prints them.
+    @Test func decimalsMatchDescription() {
+        var numbers: [UInt64] = [0, .max, .max - 1]
+        var p: UInt64 = 1
+        for _ in 0..<20 {
+            numbers += [p - 1, p, p + 1, p &* 5]
+            p = p &* 10
+        }
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<10_000 { numbers.append(rng.next() >> (rng.next() % 64)) }
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: OutputFile.maxCSVRowBytes(keyCount: 0))
+        defer { out.deallocate() }
+        for n in numbers {
+            let written = OutputFile.formatCSVRow(key: UnsafeRawBufferPointer(start: nil, count: 0), decimal: n, into: out)
+            #expect(String(decoding: UnsafeBufferPointer(start: out, count: written), as: UTF8.self) == ",\(n)\n")
+        }
+    }
+
     /// Rows written in place equal the obvious formatting, whatever the buffer size: the
     /// smallest buffers force every fallback (a flush before the row, a field larger than the
     /// buffer written in pieces).
