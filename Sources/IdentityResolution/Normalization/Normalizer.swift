@@ -142,12 +142,27 @@ extension Normalizer {
         var at = -1
         var atCount = 0
         var whitespace = false
-        for i in 0..<n {
+        var i = 0
+        // Eight bytes at a time (``ByteWords``), the rest one by one: the same tests and output.
+        while i &+ 8 <= n {
+            let w = ByteWords.load(p + i)
+            if ByteWords.control(w) != 0 { return .invalid(.controlCharacter) }
+            let ats = ByteWords.equal(w, 0x40)
+            if ats != 0 {
+                atCount &+= ats.nonzeroBitCount
+                at = i &+ ByteWords.lastIndex(ats)
+            }
+            if ByteWords.equal(w, 0x20) != 0 { whitespace = true }
+            ByteWords.store(ByteWords.lowercased(w), out + i)
+            i &+= 8
+        }
+        while i < n {
             let b = p[i]
             if isControlByte(b) { return .invalid(.controlCharacter) }
             if b == 0x40 { atCount &+= 1; at = i }
             if b == 0x20 { whitespace = true }
             out[i] = Normalizer.lower(b)
+            i &+= 1
         }
         if atCount != 1 { return .invalid(.emailAtSign) }
         if whitespace { return .invalid(.emailWhitespace) }
@@ -236,10 +251,18 @@ extension Normalizer {
     }
 
     func normalizeDevice(_ p: UnsafePointer<UInt8>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) -> Outcome {
-        for i in 0..<n {
+        var i = 0
+        while i &+ 8 <= n {
+            let w = ByteWords.load(p + i)
+            if ByteWords.control(w) != 0 { return .invalid(.controlCharacter) }
+            ByteWords.store(ByteWords.lowercased(w), out + i)
+            i &+= 8
+        }
+        while i < n {
             let b = p[i]
             if isControlByte(b) { return .invalid(.controlCharacter) }
             out[i] = Normalizer.lower(b)
+            i &+= 1
         }
         var length = n
         // UUID shapes: optional braces around 8-4-4-4-12 or 32 hex digits.
@@ -265,29 +288,43 @@ extension Normalizer {
             }
             length = 36
         }
-        var first: UInt8 = 0
-        var allSame = true
-        var allZero = true
-        for i in 0..<length where out[i] != 0x2D {
-            let b = out[i]
-            if first == 0 { first = b } else if b != first { allSame = false }
-            if b != 0x30 { allZero = false }
+        // Junk: only hyphens, all zeros, or one character repeated (hyphens aside).
+        var k = 0
+        while k < length, out[k] == 0x2D { k &+= 1 }
+        if k == length { return .invalid(.deviceRepeatedCharacter) }  // only hyphens
+        let first = out[k]
+        if isOneByteWithHyphens(out, length, first) {
+            return .invalid(first == 0x30 ? .deviceAllZero : .deviceRepeatedCharacter)
         }
-        if first == 0 { return .invalid(.deviceRepeatedCharacter) }  // only hyphens
-        if allZero { return .invalid(.deviceAllZero) }
-        if allSame { return .invalid(.deviceRepeatedCharacter) }
         return .valid(length: length)
     }
 
-    private func isHyphenatedUUID(_ u: UnsafePointer<UInt8>) -> Bool {
-        for i in 0..<36 {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                if u[i] != 0x2D { return false }
-            } else if !Normalizer.isHex(u[i]) {
-                return false
-            }
+    /// Whether every byte of `u[0 ..< n]` is `b` or a hyphen.
+    private func isOneByteWithHyphens(_ u: UnsafeMutablePointer<UInt8>, _ n: Int, _ b: UInt8) -> Bool {
+        var i = 0
+        while i &+ 8 <= n {
+            let w = ByteWords.load(u + i)
+            if ByteWords.equal(w, b) | ByteWords.equal(w, 0x2D) != ByteWords.highs { return false }
+            i &+= 8
+        }
+        while i < n {
+            if u[i] != b && u[i] != 0x2D { return false }
+            i &+= 1
         }
         return true
+    }
+
+    /// Whether the 36 bytes at `u` are lowercase 8-4-4-4-12 hex with hyphens: four words and
+    /// one overlapping the last, each checked against where its hyphens must be.
+    private func isHyphenatedUUID(_ u: UnsafePointer<UInt8>) -> Bool {
+        // Hyphens at 8 and 13 (bytes 0 and 5 of the word at 8), 18 and 23 (bytes 2 and 7 of
+        // the word at 16).
+        @inline(__always) func word(_ offset: Int, hyphens: UInt64) -> Bool {
+            let w = ByteWords.load(u + offset)
+            return ByteWords.equal(w, 0x2D) == hyphens && ByteWords.lowerHex(w) == ByteWords.highs & ~hyphens
+        }
+        return word(0, hyphens: 0) && word(8, hyphens: 0x0000_8000_0000_0080) && word(16, hyphens: 0x8000_0000_0080_0000)
+            && word(24, hyphens: 0) && word(28, hyphens: 0)
     }
 }
 

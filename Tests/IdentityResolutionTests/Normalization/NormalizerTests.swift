@@ -228,3 +228,85 @@ struct ByteLevelNormalizationTests {
         }
     }
 }
+
+/// The email and device rules, eight bytes at a time, against the rules written one byte at a
+/// time (the default configuration: no provider rules).
+@Suite("Word-at-a-time rules against byte-at-a-time references")
+struct WordRuleReferenceTests {
+    /// The email rule without provider options: one `@`, no space, a dot in the domain, a
+    /// non-empty local part, control bytes refused, ASCII lowered.
+    static func referenceEmail(_ v: [UInt8]) -> Normalizer.Outcome {
+        if v.contains(where: isControlByte) { return .invalid(.controlCharacter) }
+        let ats = v.indices.filter { v[$0] == 0x40 }
+        if ats.count != 1 { return .invalid(.emailAtSign) }
+        if v.contains(0x20) { return .invalid(.emailWhitespace) }
+        if !v[(ats[0] + 1)...].contains(0x2E) { return .invalid(.emailDomainWithoutDot) }
+        if ats[0] == 0 { return .invalid(.emailEmptyLocalPart) }
+        return .valid(length: v.count)
+    }
+
+    /// The device rule: control bytes refused, ASCII lowered, 32 hex digits hyphenated, and
+    /// only hyphens, all zeros or one repeated character refused.
+    static func referenceDevice(_ v: [UInt8]) -> (Normalizer.Outcome, [UInt8]) {
+        if v.contains(where: isControlByte) { return (.invalid(.controlCharacter), []) }
+        var out = v.map(Normalizer.lower)
+        var inner = out
+        if out.count >= 2, out.first == 0x7B, out.last == 0x7D { inner = Array(out.dropFirst().dropLast()) }
+        let hyphenAt: Set = [8, 13, 18, 23]
+        if inner.count == 36, inner.indices.allSatisfy({ hyphenAt.contains($0) ? inner[$0] == 0x2D : Normalizer.isHex(inner[$0]) }) {
+            out = inner
+        } else if inner.count == 32, inner.allSatisfy(Normalizer.isHex) {
+            out = []
+            for (i, b) in inner.enumerated() {
+                if [8, 12, 16, 20].contains(i) { out.append(0x2D) }
+                out.append(b)
+            }
+        }
+        let kept = out.filter { $0 != 0x2D }
+        if kept.isEmpty { return (.invalid(.deviceRepeatedCharacter), []) }
+        if kept.allSatisfy({ $0 == 0x30 }) { return (.invalid(.deviceAllZero), []) }
+        if kept.allSatisfy({ $0 == kept[0] }) { return (.invalid(.deviceRepeatedCharacter), []) }
+        return (.valid(length: out.count), out)
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func emailAndDevice(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
+        defer { out.deallocate() }
+        // Mostly plain letters, now and then a byte that changes the outcome.
+        let emailLetters = Array("aZqM0.-_".utf8), emailJunk = Array("@ \u{7F}\u{1}".utf8) + [0x80]
+        let hexLetters = Array("0aF9-{}Zg0000".utf8)
+        var valid = (email: 0, device: 0)
+        for _ in 0..<5_000 {
+            // Lengths around the word size and the UUID sizes; the outer trim is bypassed by
+            // never drawing a space at either end.
+            let n = [Int.random(in: 0...24, using: &rng), 32, 34, 36, 38][Int.random(in: 0...4, using: &rng)]
+            var email = (0..<n).map { _ in (rng.next() % 16 == 0 ? emailJunk : emailLetters).randomElement(using: &rng)! }
+            if n > 4, rng.next() % 2 == 0 { email = Array("ab.cd".utf8) + email.filter { $0 != 0x40 } ; email.insert(0x40, at: 2) }
+            var device = (0..<n).map { _ in hexLetters.randomElement(using: &rng)! }
+            if n == 36, rng.next() % 2 == 0 { for i in [8, 13, 18, 23] { device[i] = 0x2D } }
+            for (value, isEmail) in [(email, true), (device, false)] {
+                guard let f = value.first, let l = value.last, !isASCIIWhitespace(f), !isASCIIWhitespace(l) else { continue }
+                guard value.allSatisfy({ $0 < 0x80 }) else { continue }  // UTF-8 checks come first
+                let got = value.withUnsafeBytes { Normalizer(configuration: ResolverConfiguration()).normalize($0, rule: isEmail ? .email : .deviceID, into: out) }
+                if isEmail {
+                    let expected = Self.referenceEmail(value)
+                    #expect(got == expected, "\(value)")
+                    if case .valid(let k) = got {
+                        valid.email += 1
+                        #expect(Array(UnsafeBufferPointer(start: out, count: k)) == value.map(Normalizer.lower))
+                    }
+                } else {
+                    let (expected, bytes) = Self.referenceDevice(value)
+                    #expect(got == expected, "\(value)")
+                    if case .valid(let k) = got {
+                        valid.device += 1
+                        #expect(Array(UnsafeBufferPointer(start: out, count: k)) == bytes)
+                    }
+                }
+            }
+        }
+        #expect(valid.email > 200 && valid.device > 200)
+    }
+}
