@@ -16,8 +16,9 @@ package struct PlaceholderGuard: Sendable {
 
     /// A pattern and the bytes a text must start and end with to match it (-1: any), tested
     /// before anything else: most values differ from most patterns in their first or last
-    /// byte, and the full comparison of all 14 built-in email patterns cost about 250
-    /// instructions per email value (callgrind, 1M-record bulk resolve).
+    /// byte, and each of the 14 built-in email patterns was compared in full for every email
+    /// value (the check's own instructions fell from 549 to 395 per row with this filter and
+    /// the kind groups, callgrind, 1M-record bulk resolve).
     private struct Pattern {
         var kind: UInt32
         var start: Int
