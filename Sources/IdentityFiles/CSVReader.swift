@@ -185,11 +185,8 @@ public struct CSVReader: ~Copyable {
                 continue
             }
             let e = firstSeparator(from: p)
-            if e == limit, !atEOF {
-                if e - p > maxFieldLength { throw fieldTooLong(at: p + maxFieldLength + 1) }
-                return .needMore
-            }
             if e - p > maxFieldLength { throw fieldTooLong(at: p + maxFieldLength + 1) }
+            if e == limit, !atEOF { return .needMore }
             if e == limit {
                 // The input ends inside the field (no final newline).
                 appendField(UnsafeRawBufferPointer(start: buffer + p, count: e - p))
