@@ -1,3 +1,5 @@
+import CXXHash
+
 /// Value flags used while resolving.
 enum ValueFlag {
     static let placeholder: UInt8 = 1
@@ -84,6 +86,10 @@ extension Resolver {
             let first = UInt32(truncatingIfNeeded: candidates[i] & 0xFFFF_FFFF)
             var j = i + 1
             while j < candidates.count, Int(candidates[j] >> 32) == v {
+                // The records are at random: fetch the union-find words of the one 8 ahead.
+                if j &+ 8 < candidates.count, flags[Int(candidates[j &+ 8] >> 32)] == 0 {
+                    uf.prefetch(Int(truncatingIfNeeded: candidates[j &+ 8] & 0xFFFF_FFFF))
+                }
                 if flags[v] == 0 { uf.union(first, UInt32(truncatingIfNeeded: candidates[j] & 0xFFFF_FFFF)) }
                 j += 1
             }
@@ -93,16 +99,38 @@ extension Resolver {
     }
 
     /// Links the records of every value that is neither placeholder nor generic.
+    ///
+    /// Occurrences come in record order, so each one's value, and that value's first record,
+    /// are reads at random into tables far larger than the cache at 10M records. They are
+    /// fetched ahead in two stages: the value's flag and first-record words 16 occurrences
+    /// before use, then the first record's union-find words 8 before (by then its first-record
+    /// word has arrived). Fetches are hints: a first record that changes in between costs only
+    /// a wasted fetch.
     private func linkAll(_ uf: inout UnionFind, flags: [UInt8]) {
         var first = [UInt32](hugeRepeating: .max, count: values.count)
-        occurrenceValue.withUnsafeBufferPointer { ov in
-            occurrenceRecord.withUnsafeBufferPointer { orec in
-                for o in 0..<ov.count {
-                    let v = Int(ov[o])
-                    if flags[v] != 0 { continue }
-                    let r = orec[o]
-                    let f = first[v]
-                    if f == .max { first[v] = r } else { uf.union(r, f) }
+        let far = 16, near = 8
+        flags.withUnsafeBufferPointer { fl in
+            first.withUnsafeMutableBufferPointer { fr in
+                occurrenceValue.withUnsafeBufferPointer { ov in
+                    occurrenceRecord.withUnsafeBufferPointer { orec in
+                        let n = ov.count
+                        for o in 0..<n {
+                            if o &+ far < n {
+                                let w = Int(ov[o &+ far])
+                                idr_prefetch(fl.baseAddress! + w)
+                                idr_prefetch(fr.baseAddress! + w)
+                            }
+                            if o &+ near < n {
+                                let f = fr[Int(ov[o &+ near])]
+                                if f != .max { uf.prefetch(Int(f)) }
+                            }
+                            let v = Int(ov[o])
+                            if fl[v] != 0 { continue }
+                            let r = orec[o]
+                            let f = fr[v]
+                            if f == .max { fr[v] = r } else { uf.union(r, f) }
+                        }
+                    }
                 }
             }
         }

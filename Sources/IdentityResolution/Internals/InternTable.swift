@@ -169,6 +169,11 @@ package struct InternTable: Sendable {
         }
     }
 
+    /// Asks the CPU to fetch entry `i`'s word (its start and tag), for a pass that will read
+    /// it shortly (a hint: out of range does nothing).
+    @inline(__always)
+    package func prefetch(entry i: Int) { entries.prefetch(i) }
+
     /// Asks the CPU to fetch the first bytes of entry `i` (after ``candidate(hash:)`` brought
     /// its word in).
     @inline(__always)
