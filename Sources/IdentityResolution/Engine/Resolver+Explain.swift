@@ -170,6 +170,7 @@ extension Resolver {
     /// Records and their linking evidence: values that link (neither placeholder nor generic)
     /// and fuzzy links.
     private func evidenceGraph(_ resolution: Resolution) -> EvidenceGraph {
+        restoreIndex()
         var generic = Set<Int>()
         for g in resolution.genericValues {
             var bytes = g.value

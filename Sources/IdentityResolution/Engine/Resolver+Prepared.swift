@@ -199,6 +199,7 @@ extension Resolver {
     package func prefetch(prepared rows: PreparedRows, slots: Range<Int>, entries: Range<Int>, bytes: Range<Int>) {
         // Local copies: reading a table through its addressor inside the loops retained and
         // released its three arrays around every prefetch; here that happens once per call.
+        restoreIndex()
         let records = self.records, values = self.values
         let all = 0..<rows.count
         for i in slots.clamped(to: all) {
@@ -225,6 +226,7 @@ extension Resolver {
     /// - Throws: as ``add(recordKey:source:identifiers:)``.
     @discardableResult
     package func add(prepared rows: PreparedRows, row i: Int) throws(IDRError) -> Int {
+        restoreIndex()
         let row = rows.rowBounds(i)
         // The column holds the bytes until the batch is refilled, after this call.
         let bytes = UnsafeRawBufferPointer(start: rows.bytes.base, count: rows.bytes.count)

@@ -123,6 +123,7 @@ public final class Resolver: PinnedTables {
 
     /// The index of the record with this key, if it was added.
     public func recordIndex(forKey key: String) -> Int? {
+        restoreIndex()
         var key = key
         return key.withUTF8 { k in records.find(tag: 0, k.baseAddress, k.count).map { Int($0) } }
     }
@@ -179,6 +180,7 @@ extension Resolver {
         recordKey key: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer? = nil,
         identifiers: UnsafeBufferPointer<RawIdentifier>
     ) throws(IDRError) -> Int {
+        restoreIndex()
         let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits, attributes: true)
         var valueBytes = 0
         for id in identifiers { valueBytes &+= id.value.count }

@@ -20,6 +20,10 @@ package struct InternTable: Sendable {
     package internal(set) var hints: [UInt64] = []
     private(set) var slotMask: Int
     package let hasher: KeyHasher
+    /// Whether ``releaseSlots()`` freed the hash slots. Until ``restoreSlots()`` a find finds
+    /// nothing (the single empty slot left behind), so the owner restores them before any find;
+    /// an intern restores them itself.
+    package private(set) var slotsReleased = false
 
     /// An empty table sized for about `capacity` entries.
     package init(hasher: KeyHasher = KeyHasher(), capacity: Int = 16) {
@@ -65,6 +69,7 @@ package struct InternTable: Sendable {
     /// Prepares for `entries` more entries and `bytes` more arena bytes; with `prefault`, their
     /// memory is faulted in now (`Array.reserve(more:)`), else only advised for huge pages.
     package mutating func reserve(entries: Int, bytes: Int, prefault: Bool = true) {
+        restoreSlots()
         if prefault {
             arena.reserve(more: bytes)
             self.entries.reserve(more: entries)
@@ -76,6 +81,25 @@ package struct InternTable: Sendable {
         var n = slots.count
         while n * 3 < (count + entries) * 4 { n <<= 1 }
         if n != slots.count { rehash(to: n) }
+    }
+
+    /// Frees the hash slots, keeping every entry and byte: for an owner done adding that needs
+    /// the memory (8 bytes a slot, 1.3 to 2.7 slots per entry). A table with hints keeps them.
+    package mutating func releaseSlots() {
+        guard !slotsReleased, hints.isEmpty else { return }
+        slots = [0]
+        slotMask = 0
+        slotsReleased = true
+    }
+
+    /// Rebuilds the slots that ``releaseSlots()`` freed (one pass over the entries, sized as a
+    /// table grown to this count would be).
+    package mutating func restoreSlots() {
+        guard slotsReleased else { return }
+        slotsReleased = false
+        var n = 16
+        while n * 3 < count * 4 { n <<= 1 }
+        rehash(to: n)
     }
 
     /// Asks for huge pages behind the arena and entries (the slots get them when allocated).
@@ -107,6 +131,9 @@ package struct InternTable: Sendable {
     /// parsing thread); a wrong hash would only make the entry unfindable, never merge two.
     @inline(__always)
     package mutating func intern(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int, hash h: UInt64) throws(IDRError) -> (index: UInt32, inserted: Bool) {
+        // The owner restores released slots first; this keeps a slip from adding a duplicate
+        // entry (or rehashing every entry into the one slot left) at the cost of a test.
+        if slotsReleased { restoreSlots() }
         let (found, slot) = probe(tag: tag, p, n, hash: h)
         if let found { return (found, false) }
         guard arena.count &+ n <= Int(UInt32.max), count < Int(UInt32.max) - 1 else {

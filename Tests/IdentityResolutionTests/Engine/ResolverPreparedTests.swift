@@ -66,4 +66,60 @@ struct ResolverPreparedTests {
         #expect(direct.attributes.bytes == prepared.attributes.bytes && direct.attributes.slots == prepared.attributes.slots)
         #expect(direct.recordSource.elements == prepared.recordSource.elements)
     }
+
+    /// `idr-bench resolve` frees the hash index before resolving (``Resolver/releaseIndex()``).
+    /// Whatever comes after, raw or prepared adds (a repeated key among them), key lookups,
+    /// explanations and resolves, must answer as if it had never been freed.
+    @Test(arguments: [4, 5] as [UInt64])
+    func releasedIndexIsRebuiltWhenNeeded(seed: UInt64) throws {
+        let input = rows(seed: seed)
+        let half = input.count / 2
+        let kept = try Resolver(), released = try Resolver()
+        func addRaw(_ r: Resolver, _ row: (key: String, source: String?, ids: [Identifier])) -> Result<Int, IDRError> {
+            do { return .success(try r.add(key: row.key, source: row.source, identifiers: row.ids)) } catch { return .failure(error) }
+        }
+        func same(_ a: Result<Int, IDRError>, _ b: Result<Int, IDRError>) -> Bool {
+            switch (a, b) {
+            case (.success(let x), .success(let y)): x == y
+            case (.failure(let x), .failure(let y)): x.code == y.code && x.message == y.message
+            default: false
+            }
+        }
+        for row in input[..<half] { #expect(same(addRaw(kept, row), addRaw(released, row))) }
+        released.releaseIndex()
+        #expect(released.indexReleased)
+        #expect(kept.resolve().entityIDs == released.resolve().entityIDs)
+        #expect(released.indexReleased, "resolving needs no index")
+        // The second half through prepared rows, the index freed again before the batch.
+        var preparer = released.preparer()
+        var batch = PreparedRows()
+        for r in input[half...] {
+            try withRawRecord(key: r.key, source: r.source, identifiers: r.ids) { (k, s, ids) throws(IDRError) in
+                preparer.append(recordKey: k, source: s, identifiers: ids, to: &batch)
+            }
+        }
+        released.releaseIndex()
+        for (i, row) in input[half...].enumerated() {
+            var b: Result<Int, IDRError>
+            do { b = .success(try released.add(prepared: batch, row: i)) } catch { b = .failure(error) }
+            #expect(same(addRaw(kept, row), b), "row \(half + i)")
+        }
+        #expect(!released.indexReleased)
+        #expect(kept.recordCount == released.recordCount)
+        released.releaseIndex()
+        for row in input where !row.key.isEmpty {
+            #expect(kept.recordIndex(forKey: row.key) == released.recordIndex(forKey: row.key))
+        }
+        #expect(released.recordIndex(forKey: "never-added") == nil)
+        let x = kept.resolve()
+        released.releaseIndex()
+        let y = released.resolve()
+        #expect(x.entityIDs == y.entityIDs && x.statistics == y.statistics && x.genericValues == y.genericValues)
+        let a = input[0].key, b = input[1].key
+        #expect(try kept.why(a, b, in: x) == released.why(a, b, in: y))
+        // A raw add of a key already there, after a release: the same record, not a new one.
+        released.releaseIndex()
+        #expect(same(addRaw(kept, input[2]), addRaw(released, input[2])))
+        #expect(kept.recordCount == released.recordCount)
+    }
 }
