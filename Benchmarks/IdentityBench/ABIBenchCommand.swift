@@ -198,9 +198,13 @@ final class Columns: @unchecked Sendable {
             var start = all.lowerBound
             while start < all.upperBound {
                 let end = min(start + max(batch, 1), all.upperBound)
-                if let shared {
-                    // One write lock per `batch` adds (1: a service taking records one at a time;
-                    // 256: what idr_engine_add_columns does).
+                if let shared, batch <= 1 {
+                    // A service taking records one at a time, as idr_engine_add does: the add's
+                    // reads run before the exclusive lock (SharedEngine.add).
+                    let m = fill(start, ids)
+                    sink &+= try shared.add(recordKey: m.key, identifiers: UnsafeBufferPointer(rebasing: ids[0..<m.identifierCount]))
+                } else if let shared {
+                    // One write lock per `batch` adds (256: what idr_engine_add_columns does).
                     sink &+= try shared.write { (e) throws(IDRError) -> UInt64 in try addRecords(start..<end, to: e, ids) }
                 } else {
                     sink &+= try addRecords(start..<end, to: engine, ids)

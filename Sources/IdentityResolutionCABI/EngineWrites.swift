@@ -1,16 +1,6 @@
 import CIDR
 import IdentityResolution
 
-/// Adds one record through the engine; the caller holds the write lock and checked `ids`.
-@inline(__always)
-private func addRecord(
-    _ e: Engine, key: UnsafeRawBufferPointer, ids: UnsafeMutableBufferPointer<RawIdentifier>, count: Int
-) -> Result<UInt64, IDRError> {
-    Result { () throws(IDRError) -> UInt64 in
-        try e.add(recordKey: key, identifiers: UnsafeBufferPointer(rebasing: ids[0..<count]))
-    }
-}
-
 @c @implementation
 public func idr_engine_add(
     _ engine: OpaquePointer?, _ record_key: UnsafePointer<CChar>?, _ record_key_len: Int,
@@ -36,7 +26,10 @@ public func idr_engine_add(
             raws.initializeElement(at: n, to: RawIdentifier(kind: IdentifierKind(rawValue: id.kind), value: value))
             n += 1
         }
-        let result = handle.write { e in addRecord(e, key: key, ids: raws, count: n) }
+        // The reading part of the add runs before the exclusive lock (SharedEngine.add).
+        let result = Result { () throws(IDRError) -> UInt64 in
+            try handle.add(recordKey: key, identifiers: UnsafeBufferPointer(rebasing: raws[0..<n]))
+        }
         switch result {
         case .success(let entity):
             out_entity?.pointee = entity
