@@ -16,8 +16,9 @@ extension Resolver {
     /// Whether ``releaseIndex()`` freed the index and nothing has rebuilt it since.
     public var indexReleased: Bool { records.slotsReleased || values.slotsReleased }
 
-    /// Rebuilds the index if ``releaseIndex()`` freed it: every path that finds, interns or
-    /// prefetches by hash calls this first.
+    /// Rebuilds the index if ``releaseIndex()`` freed it. Every find calls this first (a find
+    /// in released slots finds nothing); interns restore the slots themselves, so adds need no
+    /// check per row, and a batch's prefetch restores them once so its fetches are useful.
     @inline(__always)
     func restoreIndex() {
         if records.slotsReleased { records.restoreSlots() }

@@ -226,7 +226,6 @@ extension Resolver {
     /// - Throws: as ``add(recordKey:source:identifiers:)``.
     @discardableResult
     package func add(prepared rows: PreparedRows, row i: Int) throws(IDRError) -> Int {
-        restoreIndex()
         let row = rows.rowBounds(i)
         // The column holds the bytes until the batch is refilled, after this call.
         let bytes = UnsafeRawBufferPointer(start: rows.bytes.base, count: rows.bytes.count)

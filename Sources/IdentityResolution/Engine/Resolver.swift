@@ -180,7 +180,6 @@ extension Resolver {
         recordKey key: UnsafeRawBufferPointer, source: UnsafeRawBufferPointer? = nil,
         identifiers: UnsafeBufferPointer<RawIdentifier>
     ) throws(IDRError) -> Int {
-        restoreIndex()
         let keyBase = try kinds.validate(recordKey: key, identifiers: identifiers, limits: configuration.limits, attributes: true)
         var valueBytes = 0
         for id in identifiers { valueBytes &+= id.value.count }
@@ -216,8 +215,12 @@ extension Resolver {
             throw IDRError(.limitExceeded, "interned data would exceed 4 GiB")
         }
         let h = keyHash ?? records.hasher.hash(keyBase, key.count, tag: 0)
-        if records.count >= limits.maxRecords, records.find(tag: 0, keyBase, key.count, hash: h) == nil {
-            throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
+        if records.count >= limits.maxRecords {
+            // The add path's only find (interns restore a released index on their own).
+            restoreIndex()
+            if records.find(tag: 0, keyBase, key.count, hash: h) == nil {
+                throw IDRError(.limitExceeded, "maxRecords (\(limits.maxRecords)) reached")
+            }
         }
         let (record, inserted) = try records.intern(tag: 0, keyBase, key.count, hash: h)
         if inserted {

@@ -131,8 +131,8 @@ package struct InternTable: Sendable {
     /// parsing thread); a wrong hash would only make the entry unfindable, never merge two.
     @inline(__always)
     package mutating func intern(tag: UInt32, _ p: UnsafeRawPointer?, _ n: Int, hash h: UInt64) throws(IDRError) -> (index: UInt32, inserted: Bool) {
-        // The owner restores released slots first; this keeps a slip from adding a duplicate
-        // entry (or rehashing every entry into the one slot left) at the cost of a test.
+        // Released slots are rebuilt here, not by each owner's add path: one predictable test,
+        // and no owner can add a duplicate entry (or rehash every entry into the one slot left).
         if slotsReleased { restoreSlots() }
         let (found, slot) = probe(tag: tag, p, n, hash: h)
         if let found { return (found, false) }
