@@ -25,6 +25,7 @@ struct ResolverPreparedTests {
         out.append((key: "", source: nil, ids: [Identifier(.email, "a@b.com")]))                  // refused: empty key
         out.append((key: "unknown-kind", source: nil, ids: [Identifier(IdentifierKind(rawValue: 99), "x")]))
         out.append((key: String(repeating: "k", count: 2000), source: nil, ids: []))               // refused: key too long
+        out.append((key: "long-source", source: String(repeating: "s", count: 2000), ids: [Identifier(.email, "c@d.com")]))  // refused: source too long
         return out
     }
 
