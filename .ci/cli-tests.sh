@@ -52,6 +52,12 @@ e() { grep "^$1," "$T/custom.out" | head -1 | cut -d, -f2; }
 check "custom kind links (exact rule keeps case)" bash -c "[ '$(e r1)' != '$(e r2)' ]"
 check "repeated record_id unites identifiers" bash -c "[ '$(e r3)' = '$(e r4)' ] && [ \$(grep -c '^r3,' '$T/custom.out') -eq 2 ]"
 check "summary counts repeated rows and ignored columns" bash -c "grep -q '1 rows repeated' '$T/custom.err' && grep -q 'ignored columns: note' '$T/custom.err'"
+# Rows after a repeated record_id are written in input order (the row map is stored from the
+# first repeat on; before it row i is record i), with one thread and with two.
+{ head -1 "$T/a.csv"; sed -n 2,1001p "$T/a.csv"; sed -n 2p "$T/a.csv"; sed -n 1002,3001p "$T/a.csv"; } > "$T/rep.csv"
+"$BIN" resolve "$T/rep.csv" --out "$T/rep1.out" --threads 1 --quiet
+"$BIN" resolve "$T/rep.csv" --out "$T/rep2.out" --threads 2 --quiet
+check "rows after a repeated record_id keep input order" bash -c "cmp -s '$T/rep1.out' '$T/rep2.out' && [ \"\$(cut -d, -f1 '$T/rep2.out' | tail -n +2)\" = \"\$(cut -d, -f1 '$T/rep.csv' | tail -n +2)\" ] && [ \$(sed -n 1002p '$T/rep2.out' | cut -d, -f2) = \$(sed -n 2p '$T/rep2.out' | cut -d, -f2) ] && [ \$(wc -l < '$T/rep2.out') -eq 3002 ]"
 echo '{"custom_kinds": [{"name": "crm_id", "rule": "token"}]}' > "$T/token.json"
 "$BIN" resolve "$T/custom.csv" --out "$T/custom2.out" --id-column crm:crm_id --config "$T/token.json" --quiet
 check "config declares the custom kind's rule" bash -c "[ \$(grep '^r1,' '$T/custom2.out' | cut -d, -f2) = \$(grep '^r2,' '$T/custom2.out' | cut -d, -f2) ]"

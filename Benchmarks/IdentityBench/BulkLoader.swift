@@ -16,11 +16,11 @@ struct BulkLoader {
 
     /// Adds every row; returns each applied row's record index, the bad rows skipped (with
     /// `--on-error skip`) and the ignored column names.
-    func load(into resolver: Resolver) throws(IDRError) -> (rows: [UInt32], skipped: Int, ignored: [String]) {
+    func load(into resolver: Resolver) throws(IDRError) -> (rows: RowRecords, skipped: Int, ignored: [String]) {
         let configuration = resolver.configuration
         let file = try InputFile(path: input)
         let maxField = max(configuration.limits.maxValueLength, configuration.limits.maxRecordKeyLength) * 4
-        var rowRecords: [UInt32] = []
+        var rowRecords = RowRecords()
         var skipped = SkippedRows(input: input, policy: onError)
         var ignored: [String] = []
         var progress = Progress(totalBytes: self.progress ? file.size : 0)
@@ -33,7 +33,7 @@ struct BulkLoader {
             guard try csv.next() else { throw IDRError(.corruptData, "\(input) is empty: a header row is required") }
             layout = try ColumnLayout(header: (0..<csv.fieldCount).map { csv.field($0) }, mappings: idColumns, resolver: resolver)
             scratch = .allocate(capacity: max(layout.identifiers.count, 1))
-            prepare(resolver, file: file, rows: &rowRecords)
+            prepare(resolver, file: file)
             if threads > 1 {
                 let producer = RowProducer(csv: csv, jsonl: nil, isCSV: true, file: file, layout: layout,
                                            preparer: resolver.preparer(), batchRows: BulkLoader.batchRows)
@@ -55,7 +55,7 @@ struct BulkLoader {
             let unique = EngineLoader.jsonLinesColumns(idColumns)
             layout = try ColumnLayout(header: unique, mappings: idColumns, resolver: resolver)
             scratch = .allocate(capacity: max(layout.identifiers.count, 1))
-            prepare(resolver, file: file, rows: &rowRecords)
+            prepare(resolver, file: file)
             var jsonl = JSONLinesReader(input: file, columns: unique, maxLineLength: maxField * 8)
             if threads > 1 {
                 let producer = RowProducer(csv: nil, jsonl: jsonl, isCSV: false, file: file, layout: layout,
@@ -91,7 +91,7 @@ struct BulkLoader {
     /// reporting bad rows in order, exactly as one thread would.
     ///
     /// - Returns: the JSON Lines field names outside the columns.
-    private func consume(_ producer: consuming RowProducer, resolver: Resolver, rows: inout [UInt32],
+    private func consume(_ producer: consuming RowProducer, resolver: Resolver, rows: inout RowRecords,
                          skipped: inout SkippedRows, progress: inout Progress) throws(IDRError) -> [String] {
         // Eight batches of 8,192 rows, not three: the parsing thread's work comes in
         // bursts (each fresh huge page it faults in for this thread takes milliseconds on a VM),
@@ -114,7 +114,7 @@ struct BulkLoader {
             // spare, and this thread would stop for each fresh page (GrowthSpans).
             if !last {
                 var spans = resolver.growthSpans(skip: BulkLoader.batchRows, rows: 2 * BulkLoader.batchRows)
-                spans.add(rows, rowsSoFar: rows.count, skip: BulkLoader.batchRows, rows: 2 * BulkLoader.batchRows)
+                rows.addGrowth(to: &spans, skip: BulkLoader.batchRows, rows: 2 * BulkLoader.batchRows)
                 batch.prefault = spans
             }
             queue.giveBack(batch)
@@ -126,7 +126,7 @@ struct BulkLoader {
     /// (reading `batch.rows` per row copied the struct, retaining its arrays, twice per row: 18%
     /// of the time in retain/release at 10M), and the copies end with this call, before the
     /// batch is reset and refilled.
-    private func addBatch(_ batch: ParsedBatch, resolver: Resolver, rows: inout [UInt32],
+    private func addBatch(_ batch: ParsedBatch, resolver: Resolver, rows: inout RowRecords,
                           skipped: inout SkippedRows) throws(IDRError) {
         let prepared = batch.rows, lines = batch.lines, rowIndex = batch.rowIndex, errors = batch.errors
         for i in lines.indices {
@@ -152,16 +152,15 @@ struct BulkLoader {
 
     /// Reserves capacity from the file size: about 70 bytes and 2.5 identifiers per row in
     /// typical exports.
-    func prepare(_ resolver: Resolver, file: InputFile, rows: inout [UInt32]) {
+    func prepare(_ resolver: Resolver, file: InputFile) {
         guard file.size > 0 else { return }
         resolver.reserveCapacity(records: file.size / 70, identifiers: file.size / 28, bytes: file.size / 2)
-        rows.reserveCapacity(file.size / 70)
     }
 
     /// Adds one row (CSV or JSON Lines, as fields in layout order) to the resolver.
     @inline(__always)
     func ingest(_ row: CSVRow, line: Int, layout: ColumnLayout, resolver: Resolver, scratch: UnsafeMutablePointer<RawIdentifier>,
-                rows: inout [UInt32], skipped: inout SkippedRows) throws(IDRError) {
+                rows: inout RowRecords, skipped: inout SkippedRows) throws(IDRError) {
         do throws(IDRError) {
             guard row.count == layout.width else {
                 throw IDRError(.corruptData, "expected \(layout.width) fields, found \(row.count)")

@@ -10,7 +10,9 @@ import IdentityResolution
 /// formatting), so that copy runs beside the formatting. The bytes are the same either way.
 struct MappingWriter: @unchecked Sendable {
     // Unchecked: plain pointers into arrays that outlive both threads and are only read.
-    let rows: UnsafeBufferPointer<UInt32>
+    /// Each row's record, or nil when row `i` is record `i` (``RowRecords``).
+    let rows: UnsafeBufferPointer<UInt32>?
+    let rowCount: Int
     let ids: UnsafeBufferPointer<UInt64>
     let keys: InternKeys
 
@@ -18,27 +20,31 @@ struct MappingWriter: @unchecked Sendable {
     static let chunkRows = 32_768
 
     /// Writes every row to `output`, on two threads when `threads` is 2 or more.
-    static func writeCSV(_ output: OutputFile, rows: [UInt32], keys: InternTable, ids: [UInt64], threads: Int) throws(IDRError) {
-        let result: Result<Void, IDRError> = rows.withUnsafeBufferPointer { rowsP in
-            ids.withUnsafeBufferPointer { idsP in
+    static func writeCSV(_ output: OutputFile, rows: RowRecords, keys: InternTable, ids: [UInt64], threads: Int) throws(IDRError) {
+        try rows.withStored { (rowsP) throws(IDRError) in
+            let result: Result<Void, IDRError> = ids.withUnsafeBufferPointer { idsP in
                 keys.withKeys { k in
-                    let writer = MappingWriter(rows: rowsP, ids: idsP, keys: k)
+                    let writer = MappingWriter(rows: rowsP, rowCount: rows.count, ids: idsP, keys: k)
                     return Result { () throws(IDRError) in try writer.write(to: output, twoThreads: threads > 1) }
                 }
             }
+            try result.get()
         }
-        try result.get()
     }
 
-    private var chunks: Int { (rows.count + MappingWriter.chunkRows - 1) / MappingWriter.chunkRows }
+    private var chunks: Int { (rowCount + MappingWriter.chunkRows - 1) / MappingWriter.chunkRows }
 
     private func range(ofChunk c: Int) -> Range<Int> {
-        c * MappingWriter.chunkRows..<min(rows.count, (c + 1) * MappingWriter.chunkRows)
+        c * MappingWriter.chunkRows..<min(rowCount, (c + 1) * MappingWriter.chunkRows)
     }
+
+    /// Row `i`'s record.
+    @inline(__always)
+    private func record(ofRow i: Int) -> Int { rows.map { Int($0[i]) } ?? i }
 
     private func write(to output: OutputFile, twoThreads: Bool) throws(IDRError) {
         guard twoThreads, chunks > 1 else {
-            try write(0..<rows.count, to: output)
+            try write(0..<rowCount, to: output)
             return
         }
         let queue = HandoffQueue<FormattedChunk>(batches: 3)
@@ -73,14 +79,14 @@ struct MappingWriter: @unchecked Sendable {
 
     private func write(_ range: Range<Int>, to output: OutputFile) throws(IDRError) {
         for i in range {
-            let r = Int(rows[i])
+            let r = record(ofRow: i)
             try output.writeCSVRow(key: keys.bytes(r), decimal: ids[r])
         }
     }
 
     private func format(_ range: Range<Int>, into chunk: FormattedChunk) {
         for i in range {
-            let r = Int(rows[i])
+            let r = record(ofRow: i)
             let key = keys.bytes(r)
             chunk.reserve(OutputFile.maxCSVRowBytes(keyCount: key.count))
             chunk.count += OutputFile.formatCSVRow(key: key, decimal: ids[r], into: chunk.bytes + chunk.count)
