@@ -22,9 +22,6 @@ struct RowRecords: RandomAccessCollection {
         return stored?[i] ?? UInt32(truncatingIfNeeded: i)
     }
 
-    /// Whether row `i` is record `i` for every row.
-    var isIdentity: Bool { stored == nil }
-
     /// Appends the next row's record.
     @inline(__always)
     mutating func append(_ record: UInt32) {

@@ -189,12 +189,9 @@ package struct RowPreparer: Sendable {
 }
 
 extension PreparedRows {
-    /// Where the hashes of rows `rows` lie in ``probeHash``: each row's run starts with its key's.
+    /// Where row `i`'s hashes start in ``probeHash`` (with its key's).
     @inline(__always)
-    fileprivate func probes(ofRows rows: Range<Int>) -> Range<Int> {
-        guard !rows.isEmpty else { return 0..<0 }
-        return (rows.lowerBound == 0 ? 0 : probeEnd[rows.lowerBound - 1])..<probeEnd[rows.upperBound - 1]
-    }
+    fileprivate func probeStart(ofRow i: Int) -> Int { i == 0 ? 0 : probeEnd[i - 1] }
 }
 
 extension Resolver {
@@ -227,7 +224,8 @@ extension Resolver {
     /// is a record key's.
     @inline(__always)
     private func forEachProbe(_ rows: PreparedRows, _ range: Range<Int>, _ body: (Bool, UInt64) -> Void) {
-        var j = rows.probes(ofRows: range).lowerBound
+        guard let first = range.first else { return }
+        var j = rows.probeStart(ofRow: first)
         for i in range {
             let end = rows.probeEnd[i]
             body(true, rows.probeHash[j])
