@@ -94,21 +94,34 @@ package struct PreparedRows: @unchecked Sendable {
         probeEnd.append(probeHash.count)
     }
 
-    /// Where value `v`'s bytes end: the next value, row or the end of the bytes start there.
+    // The readers below check an index once against the column appended last for it
+    // (`valueEnd` per row, `outcome` per value): `beginRow` and `appendValue` fill the other
+    // columns first, so each holds at least as many elements and reads them unchecked.
+
+    /// Where value `v` (below `outcome.count`) of row `i` (below `valueEnd.count`) ends: the
+    /// next value, row or the end of the bytes start there.
+    @inline(__always)
     fileprivate func valueEnd(ofValue v: Int, row i: Int) -> Int {
-        if v + 1 < valueEnd[i] { return valueStart[v + 1] }
-        return i + 1 < count ? keyStart[i + 1] : bytes.count
+        if v + 1 < valueEnd[unchecked: i] { return valueStart[unchecked: v + 1] }
+        return i + 1 < count ? keyStart[unchecked: i + 1] : bytes.count
     }
 
     fileprivate func rowBounds(_ i: Int) -> (key: Range<Int>, keyHash: UInt64, source: Range<Int>?, values: Range<Int>,
                                               given: Int, rawBytes: Int) {
-        let values = (i == 0 ? 0 : valueEnd[i - 1])..<valueEnd[i]
-        let source = sourceStart[i] >= 0 ? sourceStart[i]..<(sourceStart[i] + sourceCount[i]) : nil
-        return (keyStart[i]..<(keyStart[i] + keyCount[i]), keyHash[i], source, values, given[i], rawBytes[i])
+        precondition(UInt(bitPattern: i) < UInt(bitPattern: valueEnd.count), "row index out of range")
+        let values = (i == 0 ? 0 : valueEnd[unchecked: i - 1])..<valueEnd[unchecked: i]
+        let s = sourceStart[unchecked: i]
+        let source = s >= 0 ? s..<(s + sourceCount[unchecked: i]) : nil
+        let k = keyStart[unchecked: i]
+        return (k..<(k + keyCount[unchecked: i]), keyHash[unchecked: i], source, values, given[unchecked: i],
+                rawBytes[unchecked: i])
     }
 
+    /// Value `v` of row `i`, a row ``rowBounds(_:)`` checked.
     fileprivate func value(_ v: Int, row i: Int) -> (kind: UInt32, range: Range<Int>, hash: UInt64, outcome: UInt8) {
-        (kind[v], valueStart[v]..<valueEnd(ofValue: v, row: i), valueHash[v], outcome[v])
+        precondition(UInt(bitPattern: v) < UInt(bitPattern: outcome.count), "value index out of range")
+        return (kind[unchecked: v], valueStart[unchecked: v]..<valueEnd(ofValue: v, row: i), valueHash[unchecked: v],
+                outcome[unchecked: v])
     }
 }
 
@@ -225,13 +238,15 @@ extension Resolver {
     @inline(__always)
     private func forEachProbe(_ rows: PreparedRows, _ range: Range<Int>, _ body: (Bool, UInt64) -> Void) {
         guard let first = range.first else { return }
+        // One check for the range: each `probeEnd` is at most `probeHash.count`.
+        precondition(range.upperBound <= rows.probeEnd.count, "row range out of range")
         var j = rows.probeStart(ofRow: first)
         for i in range {
-            let end = rows.probeEnd[i]
-            body(true, rows.probeHash[j])
+            let end = rows.probeEnd[unchecked: i]
+            body(true, rows.probeHash[unchecked: j])
             j &+= 1
             while j < end {
-                body(false, rows.probeHash[j])
+                body(false, rows.probeHash[unchecked: j])
                 j &+= 1
             }
         }

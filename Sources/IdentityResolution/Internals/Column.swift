@@ -68,6 +68,15 @@ package final class Column<Element: BitwiseCopyable>: RandomAccessCollection, Mu
         }
     }
 
+    /// Element `i`, which the caller has shown to be below ``count``: for a reader of several
+    /// columns that grow together, one bounds check per row instead of one per column (the
+    /// checks were 86 of the adding thread's instructions per row, callgrind, 1M records).
+    @inline(__always)
+    package subscript(unchecked i: Int) -> Element {
+        assert(UInt(bitPattern: i) < UInt(bitPattern: count), "Column index out of range")
+        return base[i]
+    }
+
     /// Appends `element`.
     @inline(__always)
     package func append(_ element: Element) {
