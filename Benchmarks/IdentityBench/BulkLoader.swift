@@ -86,8 +86,8 @@ struct BulkLoader {
     /// The rows of one prefetch group, and the distance between the stages of
     /// ``Resolver/prefetch(prepared:slots:entries:bytes:)``: 4 rows of work cover a DRAM access.
     /// Groups of 8 issued about 60 fetches at once, more than a core keeps in flight; with 4 the
-    /// ingest was faster in 11 of 11 alternated pairs (10M records: median 3.03-3.05 s against
-    /// 3.15-3.31 s).
+    /// ingest median was lower in both of two sets of alternated runs (10M records, 5 and 6
+    /// rounds: 3.03 and 3.05 s against 3.15 and 3.31 s); groups of 2 were no better than 8.
     static let prefetchDistance = 4
 
     /// The resolver's side of `--threads 2`: adds the parsing thread's batches in input order,
