@@ -96,16 +96,17 @@ extension Engine {
     /// that of the ID a new entity would get (unless taken).
     func fetchSlots(_ p: PreparedAdd) {
         guard p.error == nil else { return }
-        // Each hash is read before the table is named: a call between reading a table and
-        // using it would make Swift copy the table (a retain and release per array inside).
+        // Each hash is read before the table is named, and the table names its lines before
+        // they are fetched: a call while a table is borrowed would make Swift copy it (a retain
+        // and release per array inside; ``CacheLines``).
         let kh = p.keyHash
-        records.prefetch(hash: kh)
+        records.slotLines(hash: kh).prefetch()
         for i in 0..<p.values.count {
             let h = p.values.hash(i)
-            values.prefetch(hash: h)
+            values.slotLines(hash: h).prefetch()
         }
         let id = p.idHash
-        slotOfID.prefetch(id: id)
+        slotOfID.lines(id: id).prefetch()
     }
 
     /// Reads the slots fetched by ``prepareAhead(_:key:identifiers:)`` and asks for the

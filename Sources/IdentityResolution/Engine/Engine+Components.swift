@@ -271,8 +271,10 @@ extension Engine {
     func newEntity(createdBy r: Int) -> UInt32 {
         var seed: UInt64 = 0
         var id: UInt64
+        // The bytes first, then the hash: nothing changes the table in between.
+        let key = records.unsafeBytes(at: r)
         repeat {
-            id = records.withBytes(at: r) { XXH3.hash64($0, seed: seed) }
+            id = XXH3.hash64(key, seed: seed)
             seed += 1
         } while id == 0 || slotOfID[id] != nil
         let slot = UInt32(entityID.count)

@@ -237,7 +237,7 @@ public final class Engine: PinnedTables {
             // stale hint costs only the fetches).
             let h = values.hasher.hash(base, n, tag: kind.rawValue)
             if let c = values.hintedCandidate(hash: h) {
-                values.prefetch(entry: c.entry, bytesAt: c.start)
+                values.entryLines(entry: c.entry, bytesAt: c.start).prefetch()
                 valueSlot.prefetch(c.entry)
                 slotForward.prefetch(Int(c.value))
                 entityID.prefetch(Int(c.value))

@@ -222,7 +222,7 @@ extension Resolver {
         let records = self.records, values = self.values
         let all = 0..<rows.count
         forEachProbe(rows, slots.clamped(to: all)) { isKey, h in
-            if isKey { records.prefetch(hash: h) } else { values.prefetch(hash: h) }
+            (isKey ? records.slotLines(hash: h) : values.slotLines(hash: h)).prefetch()
         }
         forEachProbe(rows, entries.clamped(to: all)) { isKey, h in
             if isKey { _ = records.candidate(hash: h) } else { _ = values.candidate(hash: h) }

@@ -53,14 +53,12 @@ package struct IDTable: Sendable {
         }
     }
 
-    /// Asks the CPU to fetch the home slot of `id` (a hint for an insert to come).
+    /// The home slot of `id` (its key and slot words): the lines an insert to come touches,
+    /// to fetch with ``CacheLines/prefetch()`` after this call.
     @inline(__always)
-    package func prefetch(id: UInt64) {
+    package func lines(id: UInt64) -> CacheLines {
         let i = Int(truncatingIfNeeded: id) & mask
-        // Both addresses first: a C call between would make Swift copy the arrays.
-        let key = keys.address(of: i), slot = slots.address(of: i)
-        idr_prefetch(key)
-        idr_prefetch(slot)
+        return CacheLines(keys.address(of: i), slots.address(of: i))
     }
 
     /// Adds `id` (not 0, not held) → `slot`.

@@ -117,12 +117,11 @@ extension InternTable {
         return (entry, Int(truncatingIfNeeded: hint & 0xFFFF_FFFF), UInt32(truncatingIfNeeded: hint >> 32))
     }
 
-    /// Asks the CPU to fetch entry `i`'s word and the arena line at `start` (from a hint: out
-    /// of range does nothing).
+    /// Entry `i`'s word and the arena line at `start` (from a hint; out of range: none), to
+    /// fetch with ``CacheLines/prefetch()`` after this call.
     @inline(__always)
-    package func prefetch(entry i: Int, bytesAt start: Int) {
-        entries.prefetch(i)
-        arena.prefetch(start)
+    package func entryLines(entry i: Int, bytesAt start: Int) -> CacheLines {
+        CacheLines(entries.lineAddress(i), arena.lineAddress(start))
     }
 
     /// The hint words by entry index (rehashing places entries afresh and takes them along).

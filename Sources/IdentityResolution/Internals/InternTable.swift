@@ -154,17 +154,14 @@ package struct InternTable: Sendable {
         return (index, true)
     }
 
-    /// Asks the CPU to fetch the slot that a lookup with hash `h` starts at (a hint; no effect
-    /// on the result).
+    /// The slot that a lookup with hash `h` starts at, and its hint word if hints are on: the
+    /// lines to fetch ahead of that lookup (``CacheLines/prefetch()``, after this call).
     @inline(__always)
-    package func prefetch(hash h: UInt64) {
+    package func slotLines(hash h: UInt64) -> CacheLines {
         let i = Int(truncatingIfNeeded: h) & slotMask
         // With hints, the add writes the hint beside the slot it fills or finds: without this
         // fetch that store missed the cache (half of `internValue`'s samples at 10M records).
-        // Both addresses first: a C call between would make Swift copy the arrays.
-        let slot = slots.address(of: i), hint = hints.isEmpty ? nil : hints.address(of: i)
-        idr_prefetch(slot)
-        if let hint { idr_prefetch(hint) }
+        return CacheLines(slots.address(of: i), hints.isEmpty ? nil : hints.address(of: i))
     }
 
     /// The entry a lookup with hash `h` would compare first: the first slot on its probe path
@@ -281,6 +278,15 @@ package struct InternTable: Sendable {
             Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
         }
         return try result.get()
+    }
+
+    /// Entry `i`'s bytes in place, valid until the table next changes: for work on them that
+    /// calls into C (hashing), which inside ``withBytes(at:_:)`` on a table reached through an
+    /// addressor made Swift copy the table (``CacheLines``).
+    @inline(__always)
+    package func unsafeBytes(at i: Int) -> UnsafeRawBufferPointer {
+        let start = self.start(i), end = self.start(i + 1)
+        return arena.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<end]) }
     }
 
     /// Entry `i` as a string (bytes were validated as UTF-8 before interning).

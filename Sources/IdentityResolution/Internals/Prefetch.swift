@@ -20,3 +20,39 @@ extension Array {
         withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + i) }
     }
 }
+
+/// Up to two cache lines that a table names while it is borrowed and that are fetched after
+/// the borrow ends (``prefetch()``).
+///
+/// Why: a table reached through an addressor (``PinnedTables``, `Engine.slotOfID`) is copied
+/// (a retain and release of each array inside it) when a call Swift cannot see into, such as
+/// the C prefetch, happens while it is borrowed. Asking for the addresses first and fetching
+/// them once the table expression has ended keeps the borrow free of calls. Measured: the
+/// engine's `fetchSlots` made 12 retains and 12 releases per record this way before
+/// (callgrind, online batch add of 200K records).
+package struct CacheLines {
+    let first: UnsafeRawPointer?
+    let second: UnsafeRawPointer?
+
+    @inline(__always)
+    init(_ first: UnsafeRawPointer?, _ second: UnsafeRawPointer? = nil) {
+        self.first = first
+        self.second = second
+    }
+
+    /// Asks the CPU to fetch the lines (a hint: no effect on any result).
+    @inline(__always)
+    package func prefetch() {
+        if let first { idr_prefetch(first) }
+        if let second { idr_prefetch(second) }
+    }
+}
+
+extension Array {
+    /// The address of element `i`, or `nil` when `i` is out of range (for ``CacheLines``).
+    @inline(__always)
+    func lineAddress(_ i: Int) -> UnsafeRawPointer? {
+        guard i >= 0, i < count else { return nil }
+        return address(of: i)
+    }
+}
