@@ -115,6 +115,7 @@ extension Engine {
         guard p.error == nil else { return }
         if let k = records.candidate(hash: p.keyHash) {
             p.keyCandidate = k
+            records.entryLine(k).prefetch()
             recordAlive.prefetch(k)
             recordHead.prefetch(k)
             uf.parent.prefetch(k)
@@ -125,6 +126,7 @@ extension Engine {
                 continue
             }
             p.candidates.append(v)
+            values.entryLine(v).prefetch()
             valueHead.prefetch(v)
             valueDegree.prefetch(v)
             valueSlot.prefetch(v)
@@ -137,9 +139,9 @@ extension Engine {
     /// value's list (the add joins its entity).
     func fetchLists(_ p: PreparedAdd) {
         guard p.error == nil else { return }
-        if p.keyCandidate >= 0 { records.prefetchBytes(p.keyCandidate) }
+        if p.keyCandidate >= 0 { records.bytesLine(p.keyCandidate).prefetch() }
         for v in p.candidates where v >= 0 && v < valueHead.count {
-            values.prefetchBytes(v)
+            values.bytesLine(v).prefetch()
             let head = valueHead[v]
             if head != Engine.none {
                 occRecord.prefetch(Int(head))

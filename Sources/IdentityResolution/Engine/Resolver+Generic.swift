@@ -139,7 +139,7 @@ extension Resolver {
                 if j + d < pairs.count { held.prefetch(start[recordAt(j + d)]) }
                 if j + d / 2 < pairs.count {
                     let ahead = recordAt(j + d / 2)
-                    for k in start[ahead]..<start[ahead + 1] { values.prefetch(entry: Int(held[k])) }
+                    for k in start[ahead]..<start[ahead + 1] { values.entryLine(Int(held[k])).prefetch() }
                 }
                 let r = recordAt(j)
                 for w in held[start[r]..<start[r + 1]] where Int(w) != v {

@@ -216,20 +216,25 @@ extension Resolver {
     /// dependent cache misses (slot, entry, bytes) at 10M records; fetched a stage apart they
     /// overlap with other rows' work.
     package func prefetch(prepared rows: PreparedRows, slots: Range<Int>, entries: Range<Int>, bytes: Range<Int>) {
-        // Local copies: reading a table through its addressor inside the loops retained and
-        // released its three arrays around every prefetch; here that happens once per call.
+        // Each table names its lines and they are fetched after: no table is copied (a retain
+        // and release per array inside it; ``CacheLines``).
         restoreIndex()
-        let records = self.records, values = self.values
         let all = 0..<rows.count
         forEachProbe(rows, slots.clamped(to: all)) { isKey, h in
             (isKey ? records.slotLines(hash: h) : values.slotLines(hash: h)).prefetch()
         }
         forEachProbe(rows, entries.clamped(to: all)) { isKey, h in
-            if isKey { _ = records.candidate(hash: h) } else { _ = values.candidate(hash: h) }
+            let line: CacheLines
+            if isKey {
+                line = records.candidate(hash: h).map { records.entryLine($0) } ?? CacheLines(nil)
+            } else {
+                line = values.candidate(hash: h).map { values.entryLine($0) } ?? CacheLines(nil)
+            }
+            line.prefetch()
         }
         // Record keys are new in a bulk load: their slots are empty, there are no bytes to fetch.
         forEachProbe(rows, bytes.clamped(to: all)) { isKey, h in
-            if !isKey, let c = values.candidate(hash: h) { values.prefetchBytes(c) }
+            if !isKey, let c = values.candidate(hash: h) { values.bytesLine(c).prefetch() }
         }
     }
 

@@ -166,14 +166,12 @@ package struct InternTable: Sendable {
 
     /// The entry a lookup with hash `h` would compare first: the first slot on its probe path
     /// whose hash fragment matches (unconfirmed: the bytes are not compared), or `nil` when the
-    /// path reaches an empty slot first. Asks the CPU to fetch that entry's word. For batch
-    /// pipelines, after ``prefetch(hash:)`` brought the slot in.
+    /// path reaches an empty slot first. For batch pipelines, after the slot was fetched
+    /// (``slotLines(hash:)``); they fetch the entry's word next (``entryLine(_:)``).
     @inline(__always)
     package func candidate(hash h: UInt64) -> Int? {
         guard let slot = candidateSlot(hash: h) else { return nil }
-        let found = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) &- 1
-        entries.prefetch(found)
-        return found
+        return Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) &- 1
     }
 
     /// The first slot on hash `h`'s probe path whose hash fragment matches, or `nil` when the
@@ -193,17 +191,17 @@ package struct InternTable: Sendable {
         }
     }
 
-    /// Asks the CPU to fetch entry `i`'s word (its start and tag), for a pass that will read
-    /// it shortly (a hint: out of range does nothing).
+    /// Entry `i`'s word (its start and tag), for a pass that will read it shortly: the line to
+    /// fetch with ``CacheLines/prefetch()`` after this call (out of range: none).
     @inline(__always)
-    package func prefetch(entry i: Int) { entries.prefetch(i) }
+    package func entryLine(_ i: Int) -> CacheLines { CacheLines(entries.lineAddress(i)) }
 
-    /// Asks the CPU to fetch the first bytes of entry `i` (after ``candidate(hash:)`` brought
-    /// its word in).
+    /// The first bytes of entry `i` (after its word was fetched, ``entryLine(_:)``): the line
+    /// to fetch with ``CacheLines/prefetch()`` after this call (out of range: none).
     @inline(__always)
-    package func prefetchBytes(_ i: Int) {
-        guard i >= 0, i < count else { return }
-        arena.prefetch(start(i))
+    package func bytesLine(_ i: Int) -> CacheLines {
+        guard i >= 0, i < count else { return CacheLines(nil) }
+        return CacheLines(arena.lineAddress(start(i)))
     }
 
     @inline(__always)

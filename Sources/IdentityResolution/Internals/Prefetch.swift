@@ -31,8 +31,8 @@ extension Array {
 /// engine's `fetchSlots` made 12 retains and 12 releases per record this way before
 /// (callgrind, online batch add of 200K records).
 package struct CacheLines {
-    let first: UnsafeRawPointer?
-    let second: UnsafeRawPointer?
+    package let first: UnsafeRawPointer?
+    package let second: UnsafeRawPointer?
 
     @inline(__always)
     init(_ first: UnsafeRawPointer?, _ second: UnsafeRawPointer? = nil) {

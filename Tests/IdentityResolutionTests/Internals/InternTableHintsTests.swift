@@ -96,7 +96,10 @@ struct InternTableHintsTests {
             let found = bytes.withUnsafeMutableBytes { t.find(tag: UInt32(i % 3), $0.baseAddress, $0.count) }
             #expect(found == UInt32(i))
             if let c = bytes.withUnsafeMutableBytes({ t.hintedCandidate(hash: t.hasher.hash($0.baseAddress, $0.count, tag: UInt32(i % 3))) }) {
-                t.prefetch(entry: c.entry, bytesAt: c.start)       // out of range: does nothing
+                // A bogus start is out of the arena: no line for it, the entry's word only.
+                let lines = t.entryLines(entry: c.entry, bytesAt: c.start)
+                #expect(lines.first != nil && lines.second == nil)
+                lines.prefetch()
             }
         }
         var absent = Array("x1".utf8)

@@ -26,6 +26,24 @@ struct InternTableTests {
         #expect(t.find(tag: 9, nil, 0) == nil)
     }
 
+    @Test func prefetchLinesNameOnlyWhatTheTableHolds() throws {
+        // The lines a pipeline fetches: the candidate a hash names is the entry it interned,
+        // its bytes are the entry's own, and indices past the end name nothing.
+        var t = InternTable()
+        var bytes = Array("ann@example.org".utf8)
+        let (i, _) = try bytes.withUnsafeMutableBytes { try t.intern(tag: 2, $0.baseAddress, $0.count) }
+        let h = bytes.withUnsafeMutableBytes { t.hasher.hash($0.baseAddress, $0.count, tag: 2) }
+        #expect(t.candidate(hash: h) == Int(i))
+        #expect(t.slotLines(hash: h).first != nil && t.slotLines(hash: h).second == nil)
+        let own = t.unsafeBytes(at: Int(i))
+        #expect(Array(own) == bytes)
+        #expect(t.bytesLine(Int(i)).first == UnsafeRawPointer(own.baseAddress))
+        #expect(t.bytesLine(t.count).first == nil && t.bytesLine(-1).first == nil)
+        #expect(t.entryLine(t.count + 1).first == nil && t.entryLine(0).first != nil)
+        t.slotLines(hash: h).prefetch()
+        t.bytesLine(5).prefetch()
+    }
+
     @Test func emptyStringIsAnEntry() throws {
         var t = InternTable()
         let (a, inserted) = try t.intern(tag: 0, nil, 0)
