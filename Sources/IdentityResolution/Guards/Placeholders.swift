@@ -12,7 +12,17 @@ package struct PlaceholderGuard: Sendable {
     /// Sorted by kind; `patternKinds` gives each kind's run.
     private var patterns: [Pattern] = []
     private var patternBytes: [UInt8] = []
-    private var patternKinds: [(kind: UInt32, range: Range<Int>)] = []
+    private var patternKinds: [(kind: UInt32, range: Range<Int>, masks: Int)] = []
+    /// For each kind run of at most 64 patterns, 257 words from its `masks` offset: bit `i` of
+    /// word `b` is set when the run's `i`-th pattern may match a text whose first byte
+    /// (``firstMasks``) or last byte (``lastMasks``) is `b`; word 256 stands for an empty text.
+    /// A value is compared only with the patterns both its ends allow: most emails end in `m`
+    /// and start with a letter few patterns start with, and visiting every pattern to test its
+    /// ends was 170 instructions per email (callgrind, 1M-record bulk resolve).
+    private var firstMasks: [UInt64] = []
+    private var lastMasks: [UInt64] = []
+    /// The most patterns of one kind the masks cover; a kind with more visits each pattern.
+    private static let maskedPatterns = 64
 
     /// A pattern and the bytes a text must start and end with to match it (-1: any), tested
     /// before anything else: most values differ from most patterns in their first or last
@@ -137,19 +147,52 @@ package struct PlaceholderGuard: Sendable {
         // Set-up only: keep the patterns grouped by kind (the order within a kind is immaterial).
         patterns.sort { $0.kind < $1.kind }
         patternKinds = []
+        firstMasks = []
+        lastMasks = []
         var i = 0
         while i < patterns.count {
             var j = i + 1
             while j < patterns.count, patterns[j].kind == patterns[i].kind { j += 1 }
-            patternKinds.append((patterns[i].kind, i..<j))
+            patternKinds.append((patterns[i].kind, i..<j, firstMasks.count))
+            if j - i <= PlaceholderGuard.maskedPatterns { addMasks(i..<j) }
             i = j
         }
+    }
+
+    /// Appends the first-byte and last-byte masks of the patterns `run` (``firstMasks``).
+    private mutating func addMasks(_ run: Range<Int>) {
+        var first = [UInt64](repeating: 0, count: 257), last = [UInt64](repeating: 0, count: 257)
+        for (bit, p) in patterns[run].enumerated() {
+            // An empty text (word 256) has no byte: only a pattern with no literal end may match it.
+            for b in 0..<256 where p.first < 0 || Int(p.first) == b { first[b] |= 1 << UInt64(bit) }
+            for b in 0..<256 where p.last < 0 || Int(p.last) == b { last[b] |= 1 << UInt64(bit) }
+            if p.first < 0 { first[256] |= 1 << UInt64(bit) }
+            if p.last < 0 { last[256] |= 1 << UInt64(bit) }
+        }
+        firstMasks.append(contentsOf: first)
+        lastMasks.append(contentsOf: last)
     }
 
     /// Whether `v` matches one of `kind`'s patterns.
     @inline(__always)
     private func matchesPattern(kind: UInt32, _ v: UnsafeRawBufferPointer) -> Bool {
-        guard let run = patternKinds.first(where: { $0.kind == kind })?.range else { return false }
+        guard let group = patternKinds.first(where: { $0.kind == kind }) else { return false }
+        let run = group.range
+        if run.count <= PlaceholderGuard.maskedPatterns {
+            let f = v.count > 0 ? Int(v[0]) : 256, l = v.count > 0 ? Int(v[v.count - 1]) : 256
+            var candidates = firstMasks[group.masks + f] & lastMasks[group.masks + l]
+            guard candidates != 0 else { return false }
+            return patterns.withUnsafeBufferPointer { list in
+                patternBytes.withUnsafeBufferPointer { all in
+                    while candidates != 0 {
+                        let p = list[run.lowerBound + candidates.trailingZeroBitCount]
+                        candidates &= candidates &- 1
+                        if p.shape.matches(UnsafeBufferPointer(rebasing: all[p.start..<p.end]), v) { return true }
+                    }
+                    return false
+                }
+            }
+        }
         // -2 for an empty value: no byte, so no pattern with a literal end matches it.
         let first = v.count > 0 ? Int16(v[0]) : -2, last = v.count > 0 ? Int16(v[v.count - 1]) : -2
         return patterns.withUnsafeBufferPointer { list in
