@@ -138,8 +138,8 @@ struct BulkLoader {
                 try skipped.record(line: lines[i], errors[-1 - index])
                 continue
             }
-            // A group of rows at a time (each call costs a retain and release of the tables),
-            // one stage per group: slots 12 rows ahead, entry words 8, bytes 4.
+            // A group of rows at a time, one stage per group: slots 12 rows ahead, entry
+            // words 8, bytes 4.
             let d = BulkLoader.prefetchDistance
             if index % d == 0 {
                 resolver.prefetch(prepared: prepared, slots: (index + 3 * d)..<(index + 4 * d),
