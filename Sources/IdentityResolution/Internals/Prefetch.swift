@@ -31,9 +31,12 @@ extension Array {
 /// engine's `fetchSlots` made 12 retains and 12 releases per record this way before
 /// (callgrind, online batch add of 200K records).
 package struct CacheLines {
+    /// The first line's address, or `nil` for none (an index out of range).
     package let first: UnsafeRawPointer?
+    /// The second line's address (a slot's hint word, say), or `nil` for none.
     package let second: UnsafeRawPointer?
 
+    /// The lines at `first` and `second` (either may be `nil`).
     @inline(__always)
     init(_ first: UnsafeRawPointer?, _ second: UnsafeRawPointer? = nil) {
         self.first = first
