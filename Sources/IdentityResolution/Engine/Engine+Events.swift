@@ -16,7 +16,9 @@ extension Engine {
 
     /// Starts a write whose events are attributed to record `r`.
     func beginEvents(record r: Int) {
-        rawEvents.removeAll(keepingCapacity: true)
+        // Only when there is something to remove: on an empty array the call still rebuilt the
+        // buffer and released the old one on every add (callgrind, online batch add).
+        if !rawEvents.isEmpty { rawEvents.removeAll(keepingCapacity: true) }
         slotsBeforeWrite = entityID.count
         eventRecord = r
     }
