@@ -8,8 +8,7 @@ extension Array {
     /// other work instead of stalling that step (``Engine/add(count:identifierCapacity:record:entity:)``).
     @inline(__always)
     func prefetch(_ i: Int) {
-        guard i >= 0, i < count else { return }
-        idr_prefetch(address(of: i))
+        if let line = lineAddress(i) { idr_prefetch(line) }
     }
 
     /// The address of element `i` (in range), for a prefetch hint only: it is never read
@@ -18,6 +17,13 @@ extension Array {
     @inline(__always)
     func address(of i: Int) -> UnsafeRawPointer {
         withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + i) }
+    }
+
+    /// The address of element `i`, or `nil` when `i` is out of range (for ``CacheLines``).
+    @inline(__always)
+    func lineAddress(_ i: Int) -> UnsafeRawPointer? {
+        guard i >= 0, i < count else { return nil }
+        return address(of: i)
     }
 }
 
@@ -48,14 +54,5 @@ package struct CacheLines {
     package func prefetch() {
         if let first { idr_prefetch(first) }
         if let second { idr_prefetch(second) }
-    }
-}
-
-extension Array {
-    /// The address of element `i`, or `nil` when `i` is out of range (for ``CacheLines``).
-    @inline(__always)
-    func lineAddress(_ i: Int) -> UnsafeRawPointer? {
-        guard i >= 0, i < count else { return nil }
-        return address(of: i)
     }
 }
