@@ -1,4 +1,5 @@
 import CXXHash
+import Synchronization
 
 /// The three passes of ``Resolver/assignEntityIDs(_:)`` over plain pointers, each split in two
 /// halves that run on both cores and fetch the memory they read at random ahead of use.
@@ -98,6 +99,19 @@ struct EntityIDPass: @unchecked Sendable {
             if r &+ d < end { idr_prefetch(ids + Int(root[r &+ d])) }
             let x = Int(root[r])
             if x != r { ids[r] = ids[x] }
+        }
+    }
+
+    /// Records per claim of ``spread(claiming:)``: 1 MB of IDs, few enough claims to cost nothing.
+    static let spreadBlock = 1 << 17
+
+    /// ``spread(_:)`` over blocks of records claimed from `next` until none is left, so that a
+    /// thread that starts late (the one that checks the IDs first) takes fewer of them.
+    func spread(claiming next: borrowing Atomic<Int>) {
+        while true {
+            let start = next.add(EntityIDPass.spreadBlock, ordering: .relaxed).oldValue
+            guard start < n else { return }
+            spread(start..<min(n, start &+ EntityIDPass.spreadBlock))
         }
     }
 }
