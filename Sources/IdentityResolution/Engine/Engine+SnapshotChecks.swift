@@ -1,4 +1,5 @@
 import CXXHash
+import Synchronization
 
 /// The passes that rebuild and check a version-3 snapshot's record structure at load
 /// (``Engine/restoreTables(records:values:entities:)``): each a flat loop over one table with
@@ -62,6 +63,50 @@ extension Engine {
                     }
                 }
             }
+        }
+    }
+
+    /// ``checkSpanningTrees(_:link:depth:recordSlot:nodeEnd:nodeValue:flags:)`` over all
+    /// records, in blocks that the threads calling ``run(link:depth:recordSlot:nodeEnd:nodeValue:flags:)`` claim in turn: a thread that
+    /// starts late (after a shorter pass of its own) takes fewer. The problem reported is that
+    /// of the first block with one, whichever thread checked it.
+    final class SpanningTreeCheck: @unchecked Sendable {
+        // Unchecked: each block's slot in `problems` is written by the one thread that claimed
+        // it; the owner reads them after joining both.
+        private let next = Atomic<Int>(0)
+        private let problems: UnsafeMutablePointer<String?>
+        private let blocks: Int
+        private let n: Int
+        /// Records per block: enough that claims cost nothing, few enough to even out the ends.
+        static let blockSize = 1 << 16
+
+        init(records n: Int) {
+            self.n = n
+            blocks = (n + SpanningTreeCheck.blockSize - 1) / SpanningTreeCheck.blockSize
+            problems = .allocate(capacity: max(blocks, 1))
+            problems.initialize(repeating: nil, count: max(blocks, 1))
+        }
+
+        deinit {
+            problems.deinitialize(count: max(blocks, 1))
+            problems.deallocate()
+        }
+
+        /// Checks blocks until none is left to claim.
+        func run(link: [UInt32], depth: [UInt32], recordSlot: [UInt32], nodeEnd: [UInt32], nodeValue: Column<UInt32>, flags: [UInt8]) {
+            while true {
+                let b = next.add(1, ordering: .relaxed).oldValue
+                guard b < blocks else { return }
+                let start = b * SpanningTreeCheck.blockSize
+                problems[b] = Engine.checkSpanningTrees(start..<min(n, start + SpanningTreeCheck.blockSize), link: link, depth: depth,
+                                                        recordSlot: recordSlot, nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
+            }
+        }
+
+        /// The first block's problem, or nil (after every caller of ``run(link:depth:recordSlot:nodeEnd:nodeValue:flags:)`` returned).
+        var problem: String? {
+            for b in 0..<blocks { if let p = problems[b] { return p } }
+            return nil
         }
     }
 

@@ -137,6 +137,43 @@ extension Engine {
     /// holding each slot's ID once. The partition and the values' statuses (placeholder,
     /// generic) are taken as stored: the checksums guard them against damage.
     func restoreTables(records rr: inout ByteReader, values vr: inout ByteReader, entities er: inout ByteReader) throws(IDRError) {
+        // The records section is copied out of the mapping on another core while this one
+        // reads the entities and copies the values section (and the ID table is checked on a
+        // third thread): at 10M records, one after the other on this core, the copies took
+        // 2.2 s of a 4.2 s load with fresh host memory, mostly the kernel zeroing new pages,
+        // while the other core waited (perf, `online --load-only`). The values' node list
+        // needs the records' count of nodes, so it is read after the records. Errors are
+        // reported in section order (entities, records, values), as when one core read them all.
+        let limits = configuration.limits
+        struct RecordSection {
+            let table: InternTable
+            let seq: Column<UInt64>
+            let recordSlot: [UInt32], nodeEnd: [UInt32], link: [UInt32], depth: [UInt32]
+        }
+        final class Records: @unchecked Sendable {
+            // Unchecked: written by the task, read after it is joined.
+            var result: Result<RecordSection, IDRError>?
+            var reader: ByteReader
+            init(_ reader: ByteReader) { self.reader = reader }
+        }
+        let recordRead = Records(rr)
+        let recordHasher = records.hasher
+        let recordTask = SideTask {
+            recordRead.result = Result { () throws(IDRError) -> RecordSection in
+                let table = try InternTable.read(from: &recordRead.reader, hasher: recordHasher, maxLength: limits.maxRecordKeyLength) { $0 == 0 }
+                let n = table.count
+                guard n <= limits.maxRecords else { throw recordRead.reader.corrupt("more records than max_records") }
+                let seq = try recordRead.reader.column(of: UInt64.self, count: n)
+                let recordSlot = try recordRead.reader.array(of: UInt32.self, count: n)
+                let nodeEnd = try recordRead.reader.array(of: UInt32.self, count: n)
+                let link = try recordRead.reader.array(of: UInt32.self, count: n)
+                let depth = try recordRead.reader.array(of: UInt32.self, count: n)
+                guard recordRead.reader.remaining == 0 else { throw recordRead.reader.corrupt("trailing bytes") }
+                return RecordSection(table: table, seq: seq, recordSlot: recordSlot, nodeEnd: nodeEnd, link: link, depth: depth)
+            }
+        }
+        defer { recordTask.join() }
+
         // Entities first: the other sections point into them.
         let storedSequence = try er.u64()
         let invalid = try er.u64()
@@ -158,7 +195,7 @@ extension Engine {
             guard s == 0 || created[s] > created[s - 1] else { throw er.corrupt("entity slots out of creation order") }
             maxSeq = max(maxSeq, created[s])
         }
-        // The ID table is checked on the second core while this one reads records and values.
+        // The ID table is checked on a third thread while the records and values are read.
         final class Table: @unchecked Sendable { var result: Result<IDTable, IDRError>? }
         let idTable = Table()
         var idReader = er
@@ -170,26 +207,22 @@ extension Engine {
         }
         defer { idTask.join() }
 
-        // Records.
-        let limits = configuration.limits
-        let recordTable = try InternTable.read(from: &rr, hasher: records.hasher, maxLength: limits.maxRecordKeyLength) { $0 == 0 }
-        let n = recordTable.count
-        guard n <= limits.maxRecords else { throw rr.corrupt("more records than max_records") }
-        let seq = try rr.column(of: UInt64.self, count: n)
-        let recordSlot = try rr.array(of: UInt32.self, count: n)
-        let nodeEnd = try rr.array(of: UInt32.self, count: n)
-        let link = try rr.array(of: UInt32.self, count: n)
-        let depth = try rr.array(of: UInt32.self, count: n)
-        guard rr.remaining == 0 else { throw rr.corrupt("trailing bytes") }
-
-        // Values and occurrences.
+        // Values (their node list below, once the records are in).
         let kinds = self.kinds
-        let valueTable = try InternTable.read(from: &vr, hasher: values.hasher, maxLength: maxStoredValueLength) { t in
-            Int(t) < kinds.count && kinds[Int(t)].registered
+        let valuesRead = Result { () throws(IDRError) -> (InternTable, [UInt8], Column<UInt32>) in
+            let valueTable = try InternTable.read(from: &vr, hasher: values.hasher, maxLength: maxStoredValueLength) { t in
+                Int(t) < kinds.count && kinds[Int(t)].registered
+            }
+            let m = valueTable.count
+            return (valueTable, try vr.array(of: UInt8.self, count: m), try vr.column(of: UInt32.self, count: m))
         }
-        let m = valueTable.count
-        let flags = try vr.array(of: UInt8.self, count: m)
-        let storedValueSlot = try vr.column(of: UInt32.self, count: m)
+        recordTask.join()
+        rr = recordRead.reader
+        let section = try recordRead.result!.get()
+        let (valueTable, flags, storedValueSlot) = try valuesRead.get()
+        let recordTable = section.table, seq = section.seq, recordSlot = section.recordSlot
+        let nodeEnd = section.nodeEnd, link = section.link, depth = section.depth
+        let n = recordTable.count, m = valueTable.count
         let nodeValue = try vr.column(of: UInt32.self, count: Int(nodeEnd.last ?? 0))
         guard vr.remaining == 0 else { throw vr.corrupt("trailing bytes") }
         // The lookup hints (not stored: they follow from the value table and the values'
@@ -201,6 +234,11 @@ extension Engine {
             hints.words = storedValueSlot.withUnsafeBufferPointer { valueTable.makeHints(values: $0) }
         }
         defer { hintTask.join() }
+        // Filled while the ID table may still be checked.
+        let nodeCount = nodeValue.count
+        let head = Column<UInt32>(repeating: Engine.none, count: n)
+        let sibling = Column<UInt32>(repeating: Engine.none, count: nodeCount)
+        let owner = Column<UInt32>(repeating: 0, count: nodeCount)
         idTask.join()
         let table = try idTable.result!.get()
         for v in 0..<m {
@@ -210,10 +248,6 @@ extension Engine {
         }
 
         // Occurrence nodes, numbered in record order: record r holds nodes start ..< nodeEnd[r].
-        let nodeCount = nodeValue.count
-        let head = Column<UInt32>(repeating: Engine.none, count: n)
-        let sibling = Column<UInt32>(repeating: Engine.none, count: nodeCount)
-        let owner = Column<UInt32>(repeating: 0, count: nodeCount)
         let maxIdentifiers = limits.maxIdentifiersPerRecord
         let badRecord: Int? = nodeEnd.withUnsafeBufferPointer { nodeEnd in
             nodeValue.withUnsafeBufferPointer { nodeValue in
@@ -250,22 +284,22 @@ extension Engine {
         // on this core in the pass that builds the values' lists; meanwhile the second core
         // anchors every entity at its tree's root (the union-find, which needs only links and
         // slots). Connection — each entity's records form its stored spanning tree — is then
-        // checked half on each core. At 10M records (`idr-bench online --load-only`) the lists
-        // and the anchors took 1.2 s one after the other on this core; side by side, each with
-        // its random reads fetched ahead, 0.4 s.
+        // checked on both cores, in blocks each claims as it gets there: the lists take longer
+        // than the anchors (their four columns are fresh memory), and with a fixed half each
+        // this core finished 0.4 s after the other at 10M records (perf, fresh host memory).
+        // Side by side, each with its random reads fetched ahead, the lists and the anchors
+        // took 0.4 s where they had taken 1.2 s one after the other (`idr-bench online --load-only`).
         final class SideWork: @unchecked Sendable {
             var anchors: Result<Anchors, LoadProblem>?
-            var trees: String?
         }
         let limited = entityLimitsOn
         let side = SideWork()
+        let trees = SpanningTreeCheck(records: n)
         let valueHead = Column<UInt32>(), degree = Column<UInt32>(), next = Column<UInt32>(), prev = Column<UInt32>()
         var problem: String? = nil
-        let cut = n / 2
         SideThread.run({
             side.anchors = Engine.anchorEntities(link: link, recordSlot: recordSlot, alive: aliveBytes)
-            side.trees = Engine.checkSpanningTrees(cut..<n, link: link, depth: depth, recordSlot: recordSlot,
-                                                   nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
+            trees.run(link: link, depth: depth, recordSlot: recordSlot, nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
         }, alongside: {
             let split = Engine.buildValueLists(nodeValue: nodeValue, owner: owner, recordSlot: recordSlot, flags: flags,
                                                head: valueHead, degree: degree, next: next, prev: prev)
@@ -273,8 +307,7 @@ extension Engine {
             // spanning trees still prove that each entity lies inside one link component, which
             // is what writes rely on.
             if split, !limited { problem = "linked records are in different entities"; return }
-            problem = Engine.checkSpanningTrees(0..<cut, link: link, depth: depth, recordSlot: recordSlot,
-                                                nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
+            trees.run(link: link, depth: depth, recordSlot: recordSlot, nodeEnd: nodeEnd, nodeValue: nodeValue, flags: flags)
         })
         if let problem { throw rr.corrupt(problem) }
         let anchored: Anchors
@@ -282,7 +315,7 @@ extension Engine {
         case .success(let a): anchored = a
         case .failure(let p): throw rr.corrupt(p.message)
         }
-        if let problem = side.trees { throw rr.corrupt(problem) }
+        if let problem = trees.problem { throw rr.corrupt(problem) }
         let anchor = anchored.anchor, rootEntity = anchored.rootEntity
         var live = 0
         for s in 0..<slotCount where aliveBytes[s] == 1 {
