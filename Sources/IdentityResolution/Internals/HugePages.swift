@@ -105,8 +105,13 @@ extension Array where Element: BitwiseCopyable {
         withUnsafeMutableBytes { HugePages.prefault($0.baseAddress.map { $0 + start }, Swift.max(n, 0) * stride) }
     }
 
-    /// `count` copies of `value`, in memory advised for huge pages.
+    /// `count` copies of `value`, in memory advised for huge pages. A large array's pages are
+    /// faulted in first, on two cores (``HugePages/prefault(_:_:minimum:)``): the fill alone
+    /// faulted them in one at a time on one core.
     package init(hugeRepeating value: Element, count: Int) {
-        self.init(hugeCount: count) { $0.initialize(repeating: value) }
+        self.init(hugeCount: count) { buffer in
+            HugePages.prefault(UnsafeMutableRawPointer(buffer.baseAddress), buffer.count * MemoryLayout<Element>.stride)
+            buffer.initialize(repeating: value)
+        }
     }
 }

@@ -64,7 +64,7 @@ package struct IDTable: Sendable {
     /// Adds `id` (not 0, not held) → `slot`.
     package mutating func insert(_ id: UInt64, slot: UInt32) {
         precondition(id != 0, "entity IDs are never 0")
-        if (count + 1) * 4 > keys.count * 3 { grow() }
+        if (count + 1) * 4 > keys.count * 3 { grow(to: keys.count * 2) }
         var i = Int(truncatingIfNeeded: id) & mask
         while keys[i] != 0 { i = (i &+ 1) & mask }
         keys[i] = id
@@ -74,15 +74,17 @@ package struct IDTable: Sendable {
 
     /// Prepares for `n` more IDs.
     package mutating func reserve(_ n: Int) {
-        while (count + n) * 4 > keys.count * 3 { grow() }
+        var size = keys.count
+        while (count + n) * 4 > size * 3 { size *= 2 }
+        // Straight to the final size: doubling allocated and filled every smaller size on the way.
+        if size != keys.count { grow(to: size) }
     }
 
     /// Every ID held, in table order.
     package var ids: [UInt64] { keys.filter { $0 != 0 } }
 
-    private mutating func grow() {
+    private mutating func grow(to n: Int) {
         let oldKeys = keys, oldSlots = slots
-        let n = oldKeys.count * 2
         // Huge pages: every new entity inserts its ID at a random slot, and with 4 KiB pages
         // each insert also missed the TLB (a quarter of an add's prefetch stalls at 10M records).
         keys = [UInt64](hugeRepeating: 0, count: n)
