@@ -86,9 +86,17 @@ struct EntityIDPass: @unchecked Sendable {
         return (roots, largest, buckets)
     }
 
-    /// Whether two of `roots` have the same ID (reads the roots' slots only).
-    func collide(_ roots: [UInt32]) -> Bool {
-        roots.map { ids[Int($0)] }.containsDuplicates()
+    /// Whether two of `roots` whose IDs have top bit `bit` have the same ID (reads the roots'
+    /// slots only). Equal IDs share their top bit: two threads taking one bit each check all
+    /// roots, each sieving half of the IDs.
+    func collide(_ roots: [UInt32], topBit bit: UInt64) -> Bool {
+        var half: [UInt64] = []
+        half.reserveCapacity(roots.count / 2 + roots.count / 16)
+        for r in roots {
+            let x = ids[Int(r)]
+            if x >> 63 == bit { half.append(x) }
+        }
+        return half.containsDuplicates()
     }
 
     /// Gives every record in `range` that is not a root its root's ID (writes non-root slots

@@ -41,18 +41,22 @@ extension Resolver {
                             largest = max(largest, upper.largest)
                             for b in buckets.indices { buckets[b] += upper.buckets[b] }
                             // Spreading the IDs to every record assumes the roots' IDs are
-                            // distinct, which the other core checks first; in the (about 1 in
-                            // 2^64 per pair) case they are not, the spread is redone below.
-                            // The records are claimed in blocks: the check takes longer than
-                            // half the spread (10M records: 0.09 s against 0.05 s, perf), and
-                            // fixed halves left this core waiting for the other.
+                            // distinct, which both cores check first, each for the IDs of one
+                            // top bit; in the (about 1 in 2^64 per pair) case they are not, the
+                            // spread is redone below. The records are then claimed in blocks:
+                            // the cores finish their checks at different times.
                             let rootList = roots
                             final class Claims: Sendable { let next = Atomic<Int>(0) }
                             let claims = Claims()
+                            var upperCollides = false, lowerCollides = false
                             SideThread.run(if: twoCores, {
-                                rootIDsCollide = pass.collide(rootList)
+                                upperCollides = pass.collide(rootList, topBit: 1)
                                 pass.spread(claiming: claims.next)
-                            }, alongside: { pass.spread(claiming: claims.next) })
+                            }, alongside: {
+                                lowerCollides = pass.collide(rootList, topBit: 0)
+                                pass.spread(claiming: claims.next)
+                            })
+                            rootIDsCollide = upperCollides || lowerCollides
                         }
                     }
                 }
