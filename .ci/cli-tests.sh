@@ -199,6 +199,21 @@ must_fail "--threads 2: the same first error" "line 3: expected 2 fields" "$BIN"
 check "--threads 2: same output at 100,000 rows" cmp -s "$T/big1.out" "$T/big2.out"
 check "100,000 rows: one output line per row" test "$(wc -l < "$T/big2.out")" -eq 100001
 must_fail "--threads 2: a write error is reported, not lost" "cannot write" bash -c "'$BIN' resolve '$T/big.csv' --out - --threads 2 --quiet > /dev/full"
+# Outputs that are not regular files are written in place (a rename over /dev/null, a FIFO or
+# a link would replace it with a plain file); a link keeps pointing at the file it names.
+mkfifo "$T/out.fifo"
+timeout 60 cat "$T/out.fifo" > "$T/fifo.out" &
+reader=$!
+"$BIN" resolve "$T/big.csv" --out "$T/out.fifo" --threads 2 --quiet
+wait $reader
+check "--out a FIFO: written through it" cmp -s "$T/big2.out" "$T/fifo.out"
+check "--out a FIFO: still a FIFO" test -p "$T/out.fifo"
+echo stale > "$T/linked.out"
+ln -s linked.out "$T/link.out"
+"$BIN" resolve "$T/big.csv" --out "$T/link.out" --quiet
+check "--out a symbolic link: still a link" test -L "$T/link.out"
+check "--out a symbolic link: the file it names is written" cmp -s "$T/big1.out" "$T/linked.out"
+must_fail "--out a directory is refused" "is a directory" "$BIN" resolve "$T/a.csv" --out "$T" --quiet
 must_fail "--threads is checked" "threads must be 1...64" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --threads 0
 
 # Fuzzy matching: attribute columns link records without shared identifiers; the links file

@@ -5,11 +5,19 @@ import IdentityResolution
 
 /// A buffered output file written atomically: bytes go to `PATH.tmp-PID`, which replaces
 /// `PATH` only on ``commit()``. A run that fails leaves no half-written output behind.
+///
+/// A path that names something other than a regular file (a device such as `/dev/null`, a
+/// FIFO, a socket) is written directly instead: renaming a temporary file over it would
+/// replace the device with a plain file. A symbolic link is followed, so the file it points to
+/// is replaced and the link is kept.
 public final class OutputFile {
     /// The final path.
     public let path: String
     private let temporaryPath: String
     private var fd: Int32
+    /// Whether `fd` is `path` itself (standard output, a device or FIFO): no temporary file,
+    /// no rename, no fsync.
+    private let direct: Bool
     /// The buffer: raw memory, so that a row is formatted in place with one capacity check
     /// (appending to an array byte by byte checked uniqueness and capacity on each byte).
     private let buffer: UnsafeMutablePointer<UInt8>
@@ -21,14 +29,34 @@ public final class OutputFile {
     ///
     /// - Throws: `io` with the system's reason.
     public init(path: String, bufferSize: Int = 1 << 20) throws(IDRError) {
-        self.path = path
         capacity = max(bufferSize, 64)
         buffer = .allocate(capacity: capacity)
+        var st = stat()
         if path == "-" {
+            self.path = path
             temporaryPath = ""
             fd = 1
+            direct = true
+        } else if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            self.path = path
+            temporaryPath = ""
+            direct = true
+            guard (st.st_mode & S_IFMT) != S_IFDIR else {
+                buffer.deallocate()
+                throw IDRError(.io, "cannot write \(path): it is a directory")
+            }
+            fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                buffer.deallocate()
+                throw IDRError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+            }
         } else {
-            temporaryPath = "\(path).tmp-\(getpid())"
+            // The temporary file goes next to the file a symbolic link names, and replaces
+            // that file, not the link.
+            let target = OutputFile.linkTarget(path)
+            self.path = target
+            temporaryPath = "\(target).tmp-\(getpid())"
+            direct = false
             fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 buffer.deallocate()
@@ -37,10 +65,19 @@ public final class OutputFile {
         }
     }
 
+    /// The file `path` ends at after its symbolic links (itself when it is not a link, or when
+    /// the link dangles: then the link's own place is written, as before links were followed).
+    private static func linkTarget(_ path: String) -> String {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     deinit {
         if !committed, fd > 1 {
             close(fd)
-            unlink(temporaryPath)
+            if !direct { unlink(temporaryPath) }
         }
         buffer.deallocate()
     }
@@ -166,6 +203,14 @@ public final class OutputFile {
     public func commit() throws(IDRError) {
         try flush()
         guard fd > 1 else { committed = true; return }
+        if direct {
+            // A device or FIFO: nothing to sync (fsync on a FIFO fails) and nothing to rename.
+            let failed = close(fd) != 0
+            fd = -1
+            committed = true
+            if failed { throw IDRError(.io, "cannot finish \(path): \(String(cString: strerror(errno)))") }
+            return
+        }
         if fsync(fd) != 0 || close(fd) != 0 {
             throw IDRError(.io, "cannot finish \(temporaryPath): \(String(cString: strerror(errno)))")
         }
