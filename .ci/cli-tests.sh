@@ -213,6 +213,16 @@ ln -s linked.out "$T/link.out"
 "$BIN" resolve "$T/big.csv" --out "$T/link.out" --quiet
 check "--out a symbolic link: still a link" test -L "$T/link.out"
 check "--out a symbolic link: the file it names is written" cmp -s "$T/big1.out" "$T/linked.out"
+ln -s dangled.out "$T/dangling.out"
+"$BIN" resolve "$T/big.csv" --out "$T/dangling.out" --quiet
+check "--out a dangling symbolic link: still a link" test -L "$T/dangling.out"
+check "--out a dangling symbolic link: the file it names is created" cmp -s "$T/big1.out" "$T/dangled.out"
+ln -s linked.idr "$T/state-link.idr"
+"$BIN" resolve "$T/a.csv" --out "$T/state1.out" --state "$T/state-link.idr" --quiet
+"$BIN" resolve "$T/a.csv" --out "$T/state2.out" --state "$T/state-link.idr" --quiet
+check "--state a symbolic link: still a link after two saves" test -L "$T/state-link.idr"
+check "--state a symbolic link: the snapshot and log are beside the file it names" test -f "$T/linked.idr" -a -f "$T/linked.idr.log"
+check "--state a symbolic link: the second run kept the IDs" cmp -s "$T/state1.out" "$T/state2.out"
 must_fail "--out a directory is refused" "is a directory" "$BIN" resolve "$T/a.csv" --out "$T" --quiet
 must_fail "--threads is checked" "threads must be 1...64" "$BIN" resolve "$T/a.csv" --out "$T/x.out" --threads 0
 

@@ -8,8 +8,8 @@ import IdentityResolution
 ///
 /// A path that names something other than a regular file (a device such as `/dev/null`, a
 /// FIFO, a socket) is written directly instead: renaming a temporary file over it would
-/// replace the device with a plain file. A symbolic link is followed, so the file it points to
-/// is replaced and the link is kept.
+/// replace the device with a plain file. A symbolic link is followed (a dangling one too), so
+/// the file it points to is written and the link is kept.
 public final class OutputFile {
     /// The final path.
     public let path: String
@@ -53,7 +53,7 @@ public final class OutputFile {
         } else {
             // The temporary file goes next to the file a symbolic link names, and replaces
             // that file, not the link.
-            let target = OutputFile.linkTarget(path)
+            let target = FileIO.followingLinks(path)
             self.path = target
             temporaryPath = "\(target).tmp-\(getpid())"
             direct = false
@@ -63,15 +63,6 @@ public final class OutputFile {
                 throw IDRError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
             }
         }
-    }
-
-    /// The file `path` ends at after its symbolic links (itself when it is not a link, or when
-    /// the link dangles: then the link's own place is written, as before links were followed).
-    private static func linkTarget(_ path: String) -> String {
-        var st = stat()
-        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 
     deinit {

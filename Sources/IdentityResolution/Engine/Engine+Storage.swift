@@ -70,6 +70,9 @@ extension Engine {
     /// (`path.log`); from then on every add and remove is appended to the log before it returns,
     /// and ``save()`` writes a new snapshot and starts a new log.
     ///
+    /// A `path` that is a symbolic link is followed: the snapshot it names is replaced on save
+    /// and the log lives beside that snapshot.
+    ///
     /// A new state uses `configuration`; an existing one keeps the configuration it was saved
     /// with, except the hash-only secret, which is never stored: a hash-only state needs
     /// `configuration.hashOnlySecret` to be its secret. A torn last log entry (a write that never
@@ -78,6 +81,9 @@ extension Engine {
     /// - Throws: `io`, `corruptData`; `invalidArgument` for a missing, wrong or unexpected secret.
     public static func open(path: String, configuration: ResolverConfiguration = ResolverConfiguration(),
                             sync: LogSync = .process) throws(IDRError) -> Engine {
+        // A link names the state; its log goes beside the snapshot it points to, so opening
+        // the link and opening its target are the same state.
+        let path = FileIO.followingLinks(path)
         let engine: Engine
         var generation: UInt64 = 0
         if let loaded = try FileIO.withMapped(path, { (bytes) throws(IDRError) in

@@ -64,10 +64,46 @@ package enum FileIO {
         }
     }
 
+    /// The path `path` ends at after its symbolic links: itself when it is not a link. A link
+    /// that dangles ends at the path it names, so a file written there appears behind the link.
+    /// A relative link is taken from the link's directory; a loop stops after 40 links (then
+    /// the last link's own place is returned, and writing there replaces it).
+    package static func followingLinks(_ path: String) -> String {
+        var current = path
+        var st = stat()
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        for _ in 0..<40 {
+            guard lstat(current, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return current }
+            let n = readlink(current, &buffer, buffer.count - 1)
+            guard n > 0 else { return current }
+            let bytes = buffer[0..<n].map { UInt8(bitPattern: $0) }
+            let target = String(decoding: bytes, as: UTF8.self)
+            if target.hasPrefix("/") {
+                current = target
+            } else if let slash = current.lastIndex(of: "/") {
+                current = String(current[...slash]) + target
+            } else {
+                current = target
+            }
+        }
+        return current
+    }
+
     /// Replaces `path` atomically: a temporary file (mode 0600) is written and fsynced, renamed
     /// over `path`, and the directory is fsynced, so a crash leaves either the old or the new
     /// file, never a mix.
+    ///
+    /// A symbolic link is followed: the file it names is replaced and the link is kept (renaming
+    /// over the link would turn it into a plain file). A path that exists but is not a regular
+    /// file (a directory, a device, a FIFO) is refused, since it cannot be replaced atomically
+    /// and a rename would destroy it.
     package static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(IDRError) {
+        let path = followingLinks(path)
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            let what = st.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw IDRError(.io, "cannot replace \(path): it is \(what)")
+        }
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error("cannot create", temporary) }

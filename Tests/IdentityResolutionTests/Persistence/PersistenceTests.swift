@@ -185,4 +185,36 @@ struct PersistenceTests {
     @Test func saveNeedsAPath() throws {
         #expect(throws: IDRError.self) { try Engine().save() }
     }
+
+    /// A state path that is a symbolic link stays a link: the file it names is replaced (the
+    /// snapshot and the log both), where the rename used to turn the link into a plain file.
+    @Test func aLinkedStatePathKeepsItsLink() throws {
+        let target = temporaryPath("target")
+        let link = temporaryPath("link")
+        defer { cleanup(target); cleanup(link) }
+        #expect(symlink(target, link) == 0)
+        let e = try Engine.open(path: link)
+        try e.add(key: "a", identifiers: [Identifier(.email, "a@x.com")])
+        try e.save()
+        try e.add(key: "b", identifiers: [Identifier(.email, "a@x.com")])
+        var st = stat()
+        #expect(lstat(link, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
+        #expect(lstat(target, &st) == 0 && st.st_mode & S_IFMT == S_IFREG)
+        #expect(try Engine.load(from: target).recordCount == 1)
+        let reopened = try Engine.open(path: target)
+        #expect(reopened.recordCount == 2)
+        try e.save(to: link)
+        #expect(lstat(link, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
+        #expect(try Engine.load(from: target).recordCount == 2)
+    }
+
+    /// A directory or device is refused with `io`, and is still there afterwards.
+    @Test func saveRefusesWhatIsNotARegularFile() throws {
+        let e = try Engine()
+        try e.add(key: "a", identifiers: [Identifier(.email, "a@x.com")])
+        #expect { try e.save(to: "/tmp") } throws: { ($0 as! IDRError).code == .io }
+        #expect { try e.save(to: "/dev/null") } throws: { ($0 as! IDRError).code == .io }
+        var st = stat()
+        #expect(stat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
+    }
 }
