@@ -129,32 +129,49 @@ extension Resolver {
         // Each pair's record rank, once: the loop below needs it at four distances, and a rank
         // reads two tables (1.9 MB at 10M records) at random. A plain map overlaps those reads.
         let ranks = pairs.map { UInt32(truncatingIfNeeded: involved.rank(Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF))) }
-        let recordAt = { (j: Int) in Int(ranks[j]) }
-        while i < pairs.count {
-            let v = Int(pairs[i] >> 32)
-            var j = i
-            seen.removeAll(keepingCapacity: true)
-            while j < pairs.count, Int(pairs[j] >> 32) == v {
-                if j + 2 * d < pairs.count { start.prefetch(recordAt(j + 2 * d)) }
-                if j + d < pairs.count { held.prefetch(start[recordAt(j + d)]) }
-                if j + d / 2 < pairs.count {
-                    let ahead = recordAt(j + d / 2)
-                    for k in start[ahead]..<start[ahead + 1] { values.entryLine(Int(held[k])).prefetch() }
+        let threshold = kinds.indices.map { kinds[$0].genericThreshold }
+        // Raw buffers throughout: through the arrays (and the values table's addressor) the
+        // loop retained and released them around each prefetch, a fifth of its samples (perf).
+        values.entries.withUnsafeBufferPointer { e in
+            start.withUnsafeBufferPointer { st in
+                held.withUnsafeBufferPointer { h in
+                    ranks.withUnsafeBufferPointer { rk in
+                        pairs.withUnsafeBufferPointer { p in
+                            while i < p.count {
+                                let v = Int(p[i] >> 32)
+                                var j = i
+                                seen.removeAll(keepingCapacity: true)
+                                while j < p.count, Int(p[j] >> 32) == v {
+                                    if j &+ 2 &* d < p.count { idr_prefetch(st.baseAddress! + Int(rk[j &+ 2 &* d])) }
+                                    if j &+ d < p.count {
+                                        let s = st[Int(rk[j &+ d])]
+                                        if s < h.count { idr_prefetch(h.baseAddress! + s) }
+                                    }
+                                    if j &+ d / 2 < p.count {
+                                        let ahead = Int(rk[j &+ d / 2])
+                                        for k in st[ahead]..<st[ahead &+ 1] { idr_prefetch(e.baseAddress! + Int(h[k])) }
+                                    }
+                                    let r = Int(rk[j])
+                                    for k in st[r]..<st[r &+ 1] {
+                                        let w = h[k]
+                                        // The value's kind: the high 24 bits of its entry word.
+                                        if Int(w) != v { seen.append((e[Int(w)] >> 40) << 32 | UInt64(w)) }
+                                    }
+                                    j += 1
+                                }
+                                seen.sort()
+                                let most = largestDistinctCountPerKind(seen)
+                                flags[v] &= ~ValueFlag.candidate
+                                if most > threshold[Int(e[v] >> 40)] {
+                                    flags[v] |= ValueFlag.generic
+                                    generic.append((v, j - i, most))
+                                }
+                                i = j
+                            }
+                        }
+                    }
                 }
-                let r = recordAt(j)
-                for w in held[start[r]..<start[r + 1]] where Int(w) != v {
-                    seen.append(UInt64(values.tag(Int(w))) << 32 | UInt64(w))
-                }
-                j += 1
             }
-            seen.sort()
-            let most = largestDistinctCountPerKind(seen)
-            flags[v] &= ~ValueFlag.candidate
-            if most > kinds[Int(values.tag(v))].genericThreshold {
-                flags[v] |= ValueFlag.generic
-                generic.append((v, j - i, most))
-            }
-            i = j
         }
         return generic
     }

@@ -80,20 +80,26 @@ extension Resolver {
         SideThread.run({ check.generic = self.markGeneric(candidates: candidates, &check.flags) },
                        alongside: { linkAll(&uf, flags: flags) })  // skips the candidates: flagged
         flags = check.flags
-        var i = 0
-        while i < candidates.count {
-            let v = Int(candidates[i] >> 32)
-            let first = UInt32(truncatingIfNeeded: candidates[i] & 0xFFFF_FFFF)
-            var j = i + 1
-            while j < candidates.count, Int(candidates[j] >> 32) == v {
-                // The records are at random: fetch the union-find words of the one 8 ahead.
-                if j &+ 8 < candidates.count, flags[Int(candidates[j &+ 8] >> 32)] == 0 {
-                    uf.prefetch(Int(truncatingIfNeeded: candidates[j &+ 8] & 0xFFFF_FFFF))
+        flags.withUnsafeBufferPointer { fl in
+            candidates.withUnsafeBufferPointer { c in
+                uf.withWords { words in
+                    var i = 0
+                    while i < c.count {
+                        let v = Int(c[i] >> 32)
+                        let first = UInt32(truncatingIfNeeded: c[i] & 0xFFFF_FFFF)
+                        var j = i + 1
+                        while j < c.count, Int(c[j] >> 32) == v {
+                            // The records are at random: fetch the union-find words of the one 8 ahead.
+                            if j &+ 8 < c.count, fl[Int(c[j &+ 8] >> 32)] == 0 {
+                                words.prefetch(Int(truncatingIfNeeded: c[j &+ 8] & 0xFFFF_FFFF))
+                            }
+                            if fl[v] == 0 { words.union(first, UInt32(truncatingIfNeeded: c[j] & 0xFFFF_FFFF)) }
+                            j += 1
+                        }
+                        i = j
+                    }
                 }
-                if flags[v] == 0 { uf.union(first, UInt32(truncatingIfNeeded: candidates[j] & 0xFFFF_FFFF)) }
-                j += 1
             }
-            i = j
         }
         return check.generic
     }
@@ -113,22 +119,24 @@ extension Resolver {
             first.withUnsafeMutableBufferPointer { fr in
                 occurrenceValue.withUnsafeBufferPointer { ov in
                     occurrenceRecord.withUnsafeBufferPointer { orec in
-                        let n = ov.count
-                        for o in 0..<n {
-                            if o &+ far < n {
-                                let w = Int(ov[o &+ far])
-                                idr_prefetch(fl.baseAddress! + w)
-                                idr_prefetch(fr.baseAddress! + w)
+                        uf.withWords { words in
+                            let n = ov.count
+                            for o in 0..<n {
+                                if o &+ far < n {
+                                    let w = Int(ov[o &+ far])
+                                    idr_prefetch(fl.baseAddress! + w)
+                                    idr_prefetch(fr.baseAddress! + w)
+                                }
+                                if o &+ near < n {
+                                    let f = fr[Int(ov[o &+ near])]
+                                    if f != .max { words.prefetch(Int(f)) }
+                                }
+                                let v = Int(ov[o])
+                                if fl[v] != 0 { continue }
+                                let r = orec[o]
+                                let f = fr[v]
+                                if f == .max { fr[v] = r } else { words.union(r, f) }
                             }
-                            if o &+ near < n {
-                                let f = fr[Int(ov[o &+ near])]
-                                if f != .max { uf.prefetch(Int(f)) }
-                            }
-                            let v = Int(ov[o])
-                            if fl[v] != 0 { continue }
-                            let r = orec[o]
-                            let f = fr[v]
-                            if f == .max { fr[v] = r } else { uf.union(r, f) }
                         }
                     }
                 }

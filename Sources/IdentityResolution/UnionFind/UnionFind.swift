@@ -41,16 +41,7 @@ package struct UnionFind: Sendable {
     /// The representative of `x`'s set, halving the path on the way.
     @inlinable
     package mutating func find(_ x: UInt32) -> UInt32 {
-        parent.withUnsafeMutableBufferPointer { p in
-            var x = Int(x)
-            while true {
-                let up = Int(p[x])
-                if up == x { return UInt32(x) }
-                let grand = p[up]
-                p[x] = grand
-                x = Int(grand)
-            }
-        }
+        withWords { $0.find(x) }
     }
 
     /// The representative of `x`'s set without touching the structure: safe for concurrent
@@ -69,21 +60,13 @@ package struct UnionFind: Sendable {
     @inlinable
     @discardableResult
     package mutating func union(_ a: UInt32, _ b: UInt32) -> UInt32? {
-        let ra = find(a)
-        let rb = find(b)
-        if ra == rb { return nil }
-        return link(ra, rb)
+        withWords { $0.union(a, b) }
     }
 
     /// Links two distinct roots; the larger set's root (the smaller index on a tie) survives.
     @inlinable
     package mutating func link(_ ra: UInt32, _ rb: UInt32) -> UInt32 {
-        let sa = size[Int(ra)]
-        let sb = size[Int(rb)]
-        let (big, small) = (sa > sb || (sa == sb && ra < rb)) ? (ra, rb) : (rb, ra)
-        parent[Int(small)] = big
-        size[Int(big)] = sa &+ sb
-        return big
+        withWords { $0.link(ra, rb) }
     }
 
     /// Points every element straight at its root and returns the parent array, now each
