@@ -83,6 +83,13 @@ package struct InternTable: Sendable {
         if n != slots.count { rehash(to: n) }
     }
 
+    /// Makes room for `n` more entry words without sizing the hash slots for them: address
+    /// space only (nothing is touched), so that appends past an estimate do not copy the words.
+    package mutating func reserveEntryWords(_ n: Int) {
+        entries.reserveCapacity(entries.count + Swift.max(n, 0))
+        HugePages.advise(&entries)
+    }
+
     /// Frees the hash slots, keeping every entry and byte: for an owner done adding that needs
     /// the memory (8 bytes a slot, 1.3 to 2.7 slots per entry). A table with hints keeps them.
     package mutating func releaseSlots() {
