@@ -102,7 +102,7 @@ struct MappingWriter: @unchecked Sendable {
 }
 
 /// A chunk of formatted rows: raw memory that grows as rows need it.
-final class FormattedChunk: Refillable, @unchecked Sendable {
+final class FormattedChunk: @unchecked Sendable {
     // Unchecked: one thread owns a chunk at a time (the ring hands it over under its mutex).
     private(set) var bytes: UnsafeMutablePointer<UInt8>
     private var capacity = 1 << 20
@@ -123,5 +123,6 @@ final class FormattedChunk: Refillable, @unchecked Sendable {
         bytes = grown
     }
 
+    /// Empties the chunk, keeping its memory.
     func reset() { count = 0 }
 }
