@@ -4,7 +4,9 @@ import Glibc
 import IdentityResolution
 
 /// A buffered output file written atomically: bytes go to `PATH.tmp-PID`, which replaces
-/// `PATH` only on ``commit()``. A run that fails leaves no half-written output behind.
+/// `PATH` only on ``commit()``. A run that fails leaves no half-written output behind. The
+/// disk writes of a large file start while it is still being written (every 16 MiB), so the
+/// fsync before the rename mostly finds them done.
 ///
 /// A path that names something other than a regular file (a device such as `/dev/null`, a
 /// FIFO, a socket) is written directly instead: renaming a temporary file over it would
@@ -24,6 +26,9 @@ public final class OutputFile {
     private let capacity: Int
     private var used = 0
     private var committed = false
+    /// Bytes written to the file so far, and how many of them writeback was started for.
+    private var written = 0
+    private var writebackStarted = 0
 
     /// Creates the temporary file next to `path`; `-` writes to standard output directly.
     ///
@@ -188,7 +193,22 @@ public final class OutputFile {
             }
             offset += n
         }
+        written += count
+        #if os(Linux)
+        if !direct, written - writebackStarted >= OutputFile.writebackStep {
+            // Start writing the finished part to disk now, without waiting for it, so that the
+            // fsync in commit() waits for the tail only. A hint: a file system that refuses it
+            // leaves everything to the fsync, as before.
+            _ = syncFileRange(fd, Int64(writebackStarted), Int64(written - writebackStarted), 2)
+            writebackStarted = written
+        }
+        #endif
     }
+
+    /// How many written bytes start their writeback at once. Measured at 10M rows (336 MB):
+    /// the fsync at commit took 0.09 s with all writeback left to it, 0.005 s this way; six
+    /// alternated runs, write stage median 0.29 → 0.24 s.
+    static let writebackStep = 16 << 20
 
     /// Flushes, syncs and moves the file into place.
     public func commit() throws(IDRError) {
@@ -299,3 +319,10 @@ private func formatDecimal(_ value: UInt64, into out: UnsafeMutablePointer<UInt8
     return digits
 }
 
+
+#if os(Linux)
+/// Linux's `sync_file_range(2)` (not in Swift's Glibc module); flag 2 is
+/// `SYNC_FILE_RANGE_WRITE`: start writeback of dirty pages in the range, do not wait.
+@_silgen_name("sync_file_range")
+private func syncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
+#endif
