@@ -194,15 +194,12 @@ public final class OutputFile {
             offset += n
         }
         written += count
-        #if os(Linux)
         if !direct, written - writebackStarted >= OutputFile.writebackStep {
             // Start writing the finished part to disk now, without waiting for it, so that the
-            // fsync in commit() waits for the tail only. A hint: a file system that refuses it
-            // leaves everything to the fsync, as before.
-            _ = syncFileRange(fd, Int64(writebackStarted), Int64(written - writebackStarted), 2)
+            // fsync in commit() waits for the tail only.
+            FileIO.startWriteback(fd, offset: writebackStarted, count: written - writebackStarted)
             writebackStarted = written
         }
-        #endif
     }
 
     /// How many written bytes start their writeback at once. Measured at 10M rows (336 MB):
@@ -319,10 +316,3 @@ private func formatDecimal(_ value: UInt64, into out: UnsafeMutablePointer<UInt8
     return digits
 }
 
-
-#if os(Linux)
-/// Linux's `sync_file_range(2)` (not in Swift's Glibc module); flag 2 is
-/// `SYNC_FILE_RANGE_WRITE`: start writeback of dirty pages in the range, do not wait.
-@_silgen_name("sync_file_range")
-private func syncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
-#endif

@@ -1,3 +1,5 @@
+import CXXHash
+
 /// Snapshot format, version 4 (little-endian; README, "Persistence"):
 ///
 ///     "IDRSNAP\0"  u32 version  u64 generation
@@ -26,24 +28,71 @@ extension Engine {
 
     /// The engine's state as snapshot bytes.
     func snapshotBytes(generation: UInt64) -> [UInt8] {
+        var w = buildSnapshot(generation: generation) { _ in }
+        let digest = w.bytes.withUnsafeBytes { XXH3.hash64($0) }
+        w.u64(digest)
+        return w.bytes
+    }
+
+    /// Writes the bytes ``snapshotBytes(generation:)`` returns to `fd`, a section at a time:
+    /// one buffer as large as the largest section, reused, where the whole snapshot in memory
+    /// was 1.44 GB of fresh pages at 10M records (beside the engine's 2 GB), and the digest of
+    /// the whole file hashed as the sections go out.
+    ///
+    /// - Throws: `io` when a write fails.
+    func writeSnapshot(generation: UInt64, to fd: Int32, path: String) throws(IDRError) {
+        let state = XXH3_createState()
+        guard let state, XXH3_64bits_reset(state) == XXH_OK else {
+            if let state { XXH3_freeState(state) }
+            throw IDRError(.io, "cannot save \(path): out of memory for the checksum")
+        }
+        defer { XXH3_freeState(state) }
+        var failure: IDRError?
+        let emit = { (w: inout ByteWriter) in
+            guard failure == nil, !w.bytes.isEmpty else { return }
+            let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
+                _ = XXH3_64bits_update(state, b.baseAddress, b.count)
+                return Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: path) }
+            }
+            if case .failure(let e) = result { failure = e }
+            w.clear()
+        }
+        var w = buildSnapshot(generation: generation, emit: emit)
+        emit(&w)
+        if let failure { throw failure }
+        w.u64(XXH3_64bits_digest(state))
+        let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
+            Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: path) }
+        }
+        try result.get()
+    }
+
+    /// The snapshot up to its digest, handing the writer to `emit` after the header and after
+    /// each section (`emit` may write its bytes out and clear it); returns the writer with what
+    /// is left after the last `emit`.
+    private func buildSnapshot(generation: UInt64, emit: (inout ByteWriter) -> Void) -> ByteWriter {
         // About what version 3 takes: the two intern tables with their slots, and per record its
-        // arrays, values and entity (a guess; the writer grows if it is short).
+        // arrays, values and entity (a guess; the writer grows if it is short). Reserved, not
+        // touched: a streaming writer only fills as much of it as its largest section.
         var w = ByteWriter(capacity: values.byteCount + records.byteCount + recordCount * 40 + occRecord.count * 4
                            + entityID.count * 21 + slotOfID.keys.count * 12 + values.count * 5 + 4096)
         Engine.snapshotMagic.withUnsafeBytes { w.raw($0) }
         w.u32(Engine.snapshotVersion)
         w.u64(generation)
         section(&w, tag: 1) { configurationPayload(&$0) }
-        writeTables(&w) { w, tag, body in section(&w, tag: tag, body) }
+        emit(&w)
+        writeTables(&w) { w, tag, body in
+            section(&w, tag: tag, body)
+            emit(&w)
+        }
         section(&w, tag: 4) { p in
             p.u64(UInt64(erasedValueCount))
             p.u64(UInt64(tombstones.count))
             for t in tombstones.sorted() { p.u64(t.high); p.u64(t.low) }
         }
+        emit(&w)
         Engine.snapshotEnd.withUnsafeBytes { w.raw($0) }
-        let digest = w.bytes.withUnsafeBytes { XXH3.hash64($0) }
-        w.u64(digest)
-        return w.bytes
+        return w
     }
 
     /// Writes a section in place: its header with room for the length and checksum, the

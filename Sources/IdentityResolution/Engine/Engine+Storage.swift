@@ -118,14 +118,19 @@ extension Engine {
     public func save() throws(IDRError) {
         guard let storage else { throw IDRError(.invalidArgument, "the engine was not opened from a path; use save(to:)") }
         let next = storage.generation + 1
-        try FileIO.replaceAtomically(storage.path, with: snapshotBytes(generation: next))
+        try FileIO.replaceAtomically(storage.path) { (fd, temporary) throws(IDRError) in
+            try writeSnapshot(generation: next, to: fd, path: temporary)
+        }
         storage.generation = next
         try storage.resetLog()
     }
 
     /// Writes a snapshot to `path` atomically (mode 0600), without a log.
     public func save(to path: String) throws(IDRError) {
-        try FileIO.replaceAtomically(path, with: snapshotBytes(generation: storage?.generation ?? 0))
+        let generation = storage?.generation ?? 0
+        try FileIO.replaceAtomically(path) { (fd, temporary) throws(IDRError) in
+            try writeSnapshot(generation: generation, to: fd, path: temporary)
+        }
     }
 
     /// An engine from a snapshot file (its log, if any, is not read). A state saved in hash-only

@@ -4,6 +4,9 @@ package struct ByteWriter {
 
     package init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    /// Empties the writer, keeping its memory (a writer that streams its bytes out in parts).
+    package mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+
     @inline(__always)
     package mutating func u8(_ v: UInt8) { bytes.append(v) }
 

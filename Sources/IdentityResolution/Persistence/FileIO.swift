@@ -98,6 +98,17 @@ package enum FileIO {
     /// file (a directory, a device, a FIFO) is refused, since it cannot be replaced atomically
     /// and a rename would destroy it.
     package static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(IDRError) {
+        try replaceAtomically(path) { (fd, temporary) throws(IDRError) in
+            let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
+                Result { () throws(IDRError) in try writeAll(fd, b, path: temporary) }
+            }
+            try result.get()
+        }
+    }
+
+    /// ``replaceAtomically(_:with:)`` with the bytes written by `body`, given the temporary
+    /// file's descriptor and path (for its errors).
+    package static func replaceAtomically(_ path: String, writing body: (Int32, String) throws(IDRError) -> Void) throws(IDRError) {
         let path = followingLinks(path)
         var st = stat()
         if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
@@ -108,10 +119,7 @@ package enum FileIO {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error("cannot create", temporary) }
         do throws(IDRError) {
-            let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
-                Result { () throws(IDRError) in try writeAll(fd, b, path: temporary) }
-            }
-            try result.get()
+            try body(fd, temporary)
             guard fsync(fd) == 0 else { throw error("cannot sync", temporary) }
         } catch {
             close(fd)
@@ -127,6 +135,16 @@ package enum FileIO {
         syncDirectory(of: path)
     }
 
+    /// Starts writing bytes `offset ..< offset + count` of `fd`'s file to disk without waiting
+    /// (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; elsewhere nothing), so that a
+    /// later fsync finds most of a large file written already. A hint: a file system that
+    /// refuses it leaves everything to the fsync.
+    package static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+        #if os(Linux)
+        _ = syncFileRange(fd, Int64(offset), Int64(count), 2)
+        #endif
+    }
+
     /// fsync of the directory holding `path` (makes a rename durable).
     package static func syncDirectory(of path: String) {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
@@ -137,3 +155,10 @@ package enum FileIO {
         }
     }
 }
+
+#if os(Linux)
+/// Linux's `sync_file_range(2)`, which Swift's Glibc module does not import; flag 2 is
+/// `SYNC_FILE_RANGE_WRITE`: start writeback of the range's dirty pages, do not wait.
+@_silgen_name("sync_file_range")
+private func syncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
+#endif

@@ -186,6 +186,23 @@ struct PersistenceTests {
         #expect(throws: IDRError.self) { try Engine().save() }
     }
 
+    /// A saved file holds exactly the in-memory snapshot's bytes, though it is written a section
+    /// at a time with the file's digest hashed as the sections go out (save(to:) and save()).
+    @Test(arguments: [4, 5])
+    func savedFilesAreTheSnapshotBytes(seed: UInt64) throws {
+        let path = temporaryPath("stream")
+        let statePath = temporaryPath("stream-state")
+        defer { cleanup(path); cleanup(statePath) }
+        let e = try busyEngine(seed: seed)
+        try e.save(to: path)
+        #expect(try FileIO.read(path) == e.snapshotBytes(generation: 0))
+        let opened = try busyEngine(seed: seed, storage: statePath)
+        try opened.save()
+        try opened.save()
+        #expect(try FileIO.read(statePath) == opened.snapshotBytes(generation: 2))
+        #expect(state(try Engine.load(from: path)) == state(e))
+    }
+
     /// A state path that is a symbolic link stays a link: the file it names is replaced (the
     /// snapshot and the log both), where the rename used to turn the link into a plain file.
     @Test func aLinkedStatePathKeepsItsLink() throws {
