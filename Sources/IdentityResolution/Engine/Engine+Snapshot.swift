@@ -49,13 +49,15 @@ extension Engine {
         defer { XXH3_freeState(state) }
         var failure: IDRError?
         let emit = { (w: inout ByteWriter) in
+            // After a failed write the rest is still built (the builder cannot stop) but
+            // dropped section by section, so the buffer stays one section large.
+            defer { w.clear() }
             guard failure == nil, !w.bytes.isEmpty else { return }
             let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
                 _ = XXH3_64bits_update(state, b.baseAddress, b.count)
                 return Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: path) }
             }
             if case .failure(let e) = result { failure = e }
-            w.clear()
         }
         var w = buildSnapshot(generation: generation, emit: emit)
         emit(&w)
