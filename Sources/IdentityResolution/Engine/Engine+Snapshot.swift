@@ -53,20 +53,14 @@ extension Engine {
             // dropped section by section, so the buffer stays one section large.
             defer { w.clear() }
             guard failure == nil, !w.bytes.isEmpty else { return }
-            let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
-                _ = XXH3_64bits_update(state, b.baseAddress, b.count)
-                return Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: path) }
-            }
-            if case .failure(let e) = result { failure = e }
+            w.bytes.withUnsafeBytes { _ = XXH3_64bits_update(state, $0.baseAddress, $0.count) }
+            do throws(IDRError) { try FileIO.writeAll(fd, w.bytes, path: path) } catch { failure = error }
         }
         var w = buildSnapshot(generation: generation, emit: emit)
         emit(&w)
         if let failure { throw failure }
         w.u64(XXH3_64bits_digest(state))
-        let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
-            Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: path) }
-        }
-        try result.get()
+        try FileIO.writeAll(fd, w.bytes, path: path)
     }
 
     /// The snapshot up to its digest, handing the writer to `emit` after the header and after

@@ -55,10 +55,7 @@ package final class Storage {
         w.u32(UInt32(payload.count))
         w.u32(UInt32(truncatingIfNeeded: payload.withUnsafeBytes { XXH3.hash64($0) }))
         payload.withUnsafeBytes { w.raw($0) }
-        let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { b in
-            Result { () throws(IDRError) in try FileIO.writeAll(fd, b, path: logPath) }
-        }
-        try result.get()
+        try FileIO.writeAll(fd, w.bytes, path: logPath)
         if sync == .disk, fsync(fd) != 0 {
             throw IDRError(.io, "cannot sync \(logPath): \(String(cString: strerror(errno)))")
         }

@@ -143,7 +143,7 @@ public final class Resolver: PinnedTables {
     /// copied into fresh memory by the adding thread; growing to the same capacity up front
     /// touches nothing.
     public func reserveCapacity(records n: Int, identifiers: Int, bytes: Int) {
-        let n = max(n, 0), distinct = max(identifiers, 0) / 2
+        let n = max(n, 0), identifiers = max(identifiers, 0), distinct = identifiers / 2
         records.reserve(entries: n, bytes: bytes / 2, prefault: false)
         values.reserve(entries: distinct, bytes: bytes, prefault: false)
         records.reserveEntryWords(2 * n)
@@ -154,8 +154,8 @@ public final class Resolver: PinnedTables {
         values.adviseHugePages()
         recordSource.reserveCapacity(recordSource.count + 2 * n)
         valueIsPlaceholder.reserveCapacity(valueIsPlaceholder.count + 2 * distinct)
-        occurrenceRecord.reserveCapacity(occurrenceRecord.count + 2 * max(identifiers, 0))
-        occurrenceValue.reserveCapacity(occurrenceValue.count + 2 * max(identifiers, 0))
+        occurrenceRecord.reserveCapacity(occurrenceRecord.count + 2 * identifiers)
+        occurrenceValue.reserveCapacity(occurrenceValue.count + 2 * identifiers)
     }
 }
 

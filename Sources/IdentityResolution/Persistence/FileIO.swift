@@ -89,6 +89,14 @@ package enum FileIO {
         return current
     }
 
+    /// Writes all of `bytes` to `fd`.
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(IDRError) {
+        let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
+            Result { () throws(IDRError) in try writeAll(fd, b, path: path) }
+        }
+        try result.get()
+    }
+
     /// Replaces `path` atomically: a temporary file (mode 0600) is written and fsynced, renamed
     /// over `path`, and the directory is fsynced, so a crash leaves either the old or the new
     /// file, never a mix.
@@ -98,12 +106,7 @@ package enum FileIO {
     /// file (a directory, a device, a FIFO) is refused, since it cannot be replaced atomically
     /// and a rename would destroy it.
     package static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(IDRError) {
-        try replaceAtomically(path) { (fd, temporary) throws(IDRError) in
-            let result: Result<Void, IDRError> = bytes.withUnsafeBytes { b in
-                Result { () throws(IDRError) in try writeAll(fd, b, path: temporary) }
-            }
-            try result.get()
-        }
+        try replaceAtomically(path) { (fd, temporary) throws(IDRError) in try writeAll(fd, bytes, path: temporary) }
     }
 
     /// ``replaceAtomically(_:with:)`` with the bytes written by `body`, given the temporary
