@@ -29,6 +29,9 @@ struct OnlineBenchCommand: ParsableCommand {
     @Option(help: "Reader threads for the concurrent phase: lookups timed while a writer adds the second half of the records through a SharedEngine, then --lookups each with the writer done (0 skips the phase).")
     var readers = 1
 
+    @Flag(help: "Concurrent phase with a read mirror (SharedEngine.mirrorReads()): readers never wait for the writer; twice the memory, each write done twice.")
+    var mirror = false
+
     @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
     var writeBatch = 1
 
@@ -140,6 +143,11 @@ struct OnlineBenchCommand: ParsableCommand {
         engine.reserveCapacity(records: n, identifiers: data.identifierCount)
         _ = try data.addAll(to: engine, range: 0..<half)
         let shared = SharedEngine(engine)
+        if mirror {
+            let t = ContinuousClock().now
+            try shared.mirrorReads()
+            print("mirror of \(grouped(half)) records built in \(fixed(seconds(ContinuousClock().now - t), 3)) s")
+        }
         let stop = StopFlag()
         let email = data.kinds.firstIndex(of: .email)!
         let context = Unchecked(data)
@@ -156,7 +164,7 @@ struct OnlineBenchCommand: ParsableCommand {
         stop.set()
         var latencies = threads.flatMap { joinThread($0) }
         guard !latencies.isEmpty else { return }
-        print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer taking the lock per \(writeBatch) adds, SharedEngine): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
+        print("concurrent (\(readers) reader thread\(readers == 1 ? "" : "s"), 1 writer taking the lock per \(writeBatch) adds, SharedEngine\(mirror ? " with a read mirror" : "")): writer \(grouped(Int(Double(n - half) / writeSeconds))) adds/s; "
             + "\(grouped(latencies.count)) lookups, \(percentiles(latencies))")
 
         // The same readers once the writer is done: what their lock and each other cost.
@@ -169,7 +177,7 @@ struct OnlineBenchCommand: ParsableCommand {
         }
         latencies = quiet.flatMap { joinThread($0) }
         guard !latencies.isEmpty else { return }
-        print("concurrent readers without a writer (\(readers) thread\(readers == 1 ? "" : "s"), \(grouped(perReader)) lookups each, SharedEngine): "
+        print("concurrent readers without a writer (\(readers) thread\(readers == 1 ? "" : "s"), \(grouped(perReader)) lookups each, SharedEngine\(mirror ? " with a read mirror" : "")): "
             + percentiles(latencies))
     }
 }

@@ -34,8 +34,17 @@ extension Engine {
             fp.store(into: scratch)
             n = Fingerprint.byteCount
         }
-        let found = values.find(tag: k, scratch, n)
-        scratch.update(repeating: 0, count: n)
+        return try eraseStored(kind: k, UnsafeRawBufferPointer(start: scratch, count: n), fingerprint: fp)
+    }
+
+    /// Erases a value in its stored form (normalized, or its fingerprint in hash-only mode) whose
+    /// fingerprint is `fp`: the part of ``erase(_:_:)`` after normalizing, which a mirror's
+    /// change feed replays (``ChangeFeed``).
+    func eraseStored(kind k: UInt32, _ stored: UnsafeRawBufferPointer, fingerprint fp: Fingerprint) throws(IDRError) -> Int {
+        feed?.appendErasure(kind: k, stored, fingerprint: fp)
+        let found = values.find(tag: k, stored.baseAddress, stored.count)
+        // The value's bytes are not kept: from here on only its fingerprint is.
+        if stored.baseAddress == UnsafeRawPointer(scratch) { scratch.update(repeating: 0, count: stored.count) }
         if configuration.erasureTombstones { tombstones.insert(fp) }
         erasures &+= 1
         var holders: [UInt32] = []

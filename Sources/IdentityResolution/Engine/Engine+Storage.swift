@@ -147,7 +147,7 @@ extension Engine {
     /// Appends the add of `key` with the values in `pending` to the log (before the add changes
     /// anything). Entries hold normalized values (fingerprints in hash-only mode), never raw ones.
     func logAdd(key: UnsafeRawBufferPointer, _ pending: PendingValues) throws(IDRError) {
-        guard let storage else { return }
+        guard storage != nil || feed != nil else { return }
         var w = ByteWriter()
         w.u8(4)
         w.blob(key)
@@ -160,26 +160,33 @@ extension Engine {
             w.u8(placeholder ? 1 : 0)
             w.blob(bytes)
         }
-        try storage.append(w.bytes)
+        try logEntry(w.bytes)
     }
 
     func logRemove(key: UnsafeRawBufferPointer) throws(IDRError) {
-        guard let storage else { return }
+        guard storage != nil || feed != nil else { return }
         var w = ByteWriter()
         w.u8(2)
         w.blob(key)
-        try storage.append(w.bytes)
+        try logEntry(w.bytes)
     }
 
     func logKind(name: String, rule: NormalizationRule, genericThreshold: Int?, distinguishes: Bool) throws(IDRError) {
-        guard let storage else { return }
+        guard storage != nil || feed != nil else { return }
         var w = ByteWriter()
         w.u8(3)
         w.string(name)
         w.u8(rule.rawValue)
         w.u64(genericThreshold.map { UInt64($0) } ?? UInt64.max)
         w.u8(distinguishes ? 1 : 0)
-        try storage.append(w.bytes)
+        try logEntry(w.bytes)
+    }
+
+    /// Appends an entry to the log, then to the change feed: an entry the log refuses fails
+    /// the write before it changes anything, so the mirror never gets it either.
+    private func logEntry(_ payload: [UInt8]) throws(IDRError) {
+        try storage?.append(payload)
+        feed?.append(payload)
     }
 
     /// Applies the log's entries; returns the length of the good prefix.
@@ -207,7 +214,9 @@ extension Engine {
         return try result.get()
     }
 
-    private func apply(_ payload: UnsafeRawBufferPointer, name: String) throws(IDRError) {
+    /// Applies one log entry (or, with `trusted`, one entry of this engine's own change feed,
+    /// whose values need no check and which may also hold an erasure).
+    func apply(_ payload: UnsafeRawBufferPointer, name: String, trusted: Bool = false) throws(IDRError) {
         var p = ByteReader(payload, what: name)
         switch try p.u8() {
         case 1:
@@ -230,7 +239,7 @@ extension Engine {
             } catch {
                 throw p.corrupt("a bad record key")
             }
-            try readPending(&p)
+            try readPending(&p, trusted: trusted)
             // An add that failed when it was made fails again the same way: skip it.
             _ = try? addPrepared(key: key, keyHash: keyHash(key), pending, logging: false)
         case 3:
@@ -241,6 +250,12 @@ extension Engine {
             guard t == UInt64.max || t <= UInt64(ResolverConfiguration.maxThreshold) else { throw p.corrupt("a threshold out of range") }
             _ = try? registerKind(named: name, rule: rule, genericThreshold: t == UInt64.max ? nil : Int(t),
                                   distinguishesCustomers: distinguishes)
+        case ChangeFeed.eraseEntry where trusted:
+            let kind = try p.u32()
+            let value = try p.blob(limit: Int(UInt32.max))
+            let fingerprint = Fingerprint(high: try p.u64(), low: try p.u64())
+            guard Int(kind) < kinds.count else { throw p.corrupt("an unknown kind") }
+            _ = try eraseStored(kind: kind, value, fingerprint: fingerprint)
         default:
             throw p.corrupt("unknown log entry")
         }
@@ -248,7 +263,7 @@ extension Engine {
 
     /// Reads an add's prepared values into ``pending``, checking each: a registered kind, a value
     /// within the limit and in normal form (a fingerprint's 16 bytes in hash-only mode).
-    private func readPending(_ p: inout ByteReader) throws(IDRError) {
+    private func readPending(_ p: inout ByteReader, trusted: Bool) throws(IDRError) {
         pending.reset()
         // Stored flags are trusted in hash-only mode only (the bytes are fingerprints there).
         pending.placeholdersChecked = fingerprinter.isKeyed
@@ -262,7 +277,7 @@ extension Engine {
             guard Int(kind) < kinds.count, kinds[Int(kind)].registered, placeholder <= 1 else {
                 throw p.corrupt("an unknown kind")
             }
-            guard isNormal(value, kind: kind) else { throw p.corrupt("a value not in normal form") }
+            guard trusted || isNormal(value, kind: kind) else { throw p.corrupt("a value not in normal form") }
             appendPending(pending, kind: kind, placeholder: placeholder == 1, value)
         }
         pending.invalid = invalid

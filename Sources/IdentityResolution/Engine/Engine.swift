@@ -103,6 +103,9 @@ public final class Engine: PinnedTables {
 
     /// Where the state lives when opened from a path (nil: in memory only).
     @exclusivity(unchecked) package var storage: Storage?
+    /// The writes a mirror has not applied yet, when a ``SharedEngine`` mirrors this engine for
+    /// its readers (nil otherwise).
+    @exclusivity(unchecked) package var feed: ChangeFeed?
 
     /// Scratch marks for traversals (`stamp == epoch` means visited), grown to the tables'
     /// sizes when a traversal starts (a loaded engine allocates them on its first write).

@@ -20,6 +20,9 @@ import Synchronization
 /// for that write to end (README, "Performance"). (Swift's `Synchronization.Mutex` was measured 30–45× slower
 /// than a pthread lock under oversubscription on 2-core machines like ours.) The C ABI wraps
 /// every engine in one of these.
+///
+/// After ``mirrorReads()`` readers never wait: they read a second copy of the engine while a
+/// write changes the first (SharedEngine+Mirror).
 public final class SharedEngine: @unchecked Sendable {
     /// The engine; touch it only inside ``read(_:)`` or ``write(_:)``.
     public let engine: Engine
@@ -27,9 +30,28 @@ public final class SharedEngine: @unchecked Sendable {
     /// Held by every writer for all of its work, so that ``add(recordKey:identifiers:)`` can do
     /// its reading part with `lock` free: while a writer holds this, nothing else changes the
     /// engine, and readers only read.
-    private let writers: UnsafeMutablePointer<pthread_mutex_t>
+    let writers: UnsafeMutablePointer<pthread_mutex_t>
     /// The record ``add(recordKey:identifiers:)`` prepares (under `writers`).
     private let prepared: PreparedAdd
+
+    // The mirror (SharedEngine+Mirror). `mirrored` is raised once, under both locks; the
+    // others change under `writers` only, and only while no reader can be reading what they
+    // name (the left-right protocol).
+    let mirrored = Atomic<Bool>(false)
+    @exclusivity(unchecked) package var mirror: Engine?
+    /// Why the mirror was dropped, if it was (``mirrorFailure``).
+    @exclusivity(unchecked) var droppedMirror: IDRError?
+    /// The copy readers arriving now read: 0 `engine`, 1 `mirror`.
+    let front = Atomic<Int>(1)
+    /// Which of the two arrival counters readers arriving now raise.
+    let version = Atomic<Int>(0)
+    // Every reader raises and lowers a counter, and the writer only reads them: each on a cache
+    // line of its own, away from `front` and `version`, which readers only read.
+    private let pad0: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    let arrivals0 = Atomic<Int>(0)
+    private let pad1: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    let arrivals1 = Atomic<Int>(0)
+    private let pad2: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     /// Shares `engine`; from now on use it only through this object.
     public init(_ engine: Engine) {
@@ -66,6 +88,13 @@ public final class SharedEngine: @unchecked Sendable {
     /// Runs `body` with shared access: queries only (lookup, entityID, members, why, how, …).
     @inline(__always)
     public func read<R, E: Error>(_ body: (Engine) throws(E) -> R) throws(E) -> R {
+        if mirrored.load(ordering: .acquiring) { return try readMirrored(body) }
+        return try readLocked(body)
+    }
+
+    /// A read under the lock (readers without a mirror).
+    @inline(__always)
+    func readLocked<R, E: Error>(_ body: (Engine) throws(E) -> R) throws(E) -> R {
         var n = 0
         if pthread_rwlock_tryrdlock(lock) != 0 {
             waitingReaders.add(1, ordering: .relaxed)
@@ -74,6 +103,11 @@ public final class SharedEngine: @unchecked Sendable {
                 if n == SharedEngine.spins { pthread_rwlock_rdlock(lock); break }
             }
             waitingReaders.subtract(1, ordering: .relaxed)
+        }
+        // Mirrored while this reader waited: the writers no longer take the lock.
+        if mirrored.load(ordering: .acquiring) {
+            pthread_rwlock_unlock(lock)
+            return try readMirrored(body)
         }
         defer { pthread_rwlock_unlock(lock) }
         return try body(engine)
@@ -84,6 +118,7 @@ public final class SharedEngine: @unchecked Sendable {
     public func write<R, E: Error>(_ body: (Engine) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(writers)
         defer { pthread_mutex_unlock(writers) }
+        if mirrored.load(ordering: .relaxed) { return try writeMirrored(body) }
         return try exclusive(body)
     }
 
@@ -100,6 +135,9 @@ public final class SharedEngine: @unchecked Sendable {
     public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
         pthread_mutex_lock(writers)
         defer { pthread_mutex_unlock(writers) }
+        if mirrored.load(ordering: .relaxed) {
+            return try writeMirrored { (e) throws(IDRError) -> UInt64 in try e.add(recordKey: key, identifiers: identifiers) }
+        }
         let p = prepared, e = engine
         p.values.scrubs = e.fingerprinter.isKeyed
         // Reads only (each stage is documented as changing nothing in the engine); each one
@@ -116,7 +154,7 @@ public final class SharedEngine: @unchecked Sendable {
 
     /// `body` under the exclusive lock; the caller holds `writers`.
     @inline(__always)
-    private func exclusive<R, E: Error>(_ body: (Engine) throws(E) -> R) throws(E) -> R {
+    func exclusive<R, E: Error>(_ body: (Engine) throws(E) -> R) throws(E) -> R {
         var n = 0
         var courtesy = 0
         while waitingReaders.load(ordering: .relaxed) > 0, courtesy < SharedEngine.writerCourtesy { courtesy += 1 }

@@ -7,6 +7,12 @@ package struct ByteWriter {
     /// Empties the writer, keeping its memory (a writer that streams its bytes out in parts).
     package mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Overwrites every byte written so far with zero (before ``clear()``, for bytes that must not
+    /// stay in memory).
+    package mutating func zero() {
+        for i in bytes.indices { bytes[i] = 0 }
+    }
+
     @inline(__always)
     package mutating func u8(_ v: UInt8) { bytes.append(v) }
 
