@@ -464,6 +464,21 @@ idr_status idr_engine_open(const char *path, size_t path_len, const idr_options 
 idr_status idr_engine_save(idr_engine *engine);
 
 /**
+ * Gives the engine's readers a mirror from now on: a second copy of the engine that they read
+ * while a write changes the first, so a lookup (or any other read) never waits for a write. Each
+ * write is then done on the engine, readers are moved to it, and the mirror applies the write
+ * from the engine's change feed. Costs: twice the engine's memory, and each write done twice.
+ * The mirror is built from an in-memory snapshot (as long as a save takes; reads go on, other
+ * writes wait). Calling it again does nothing. Results, events, log and snapshots are unchanged.
+ *
+ * Ownership: none.
+ * Thread safety: a write.
+ * Errors: IDR_E_INVALID_ARGUMENT (NULL engine); what loading the snapshot can return (nothing
+ * short of a bug); the engine is then shared as before.
+ */
+idr_status idr_engine_mirror_reads(idr_engine *engine);
+
+/**
  * Writes a snapshot of the engine to `path` (atomically, mode 0600), without a log.
  *
  * Ownership: `path` is only read during the call.

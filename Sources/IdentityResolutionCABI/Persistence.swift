@@ -45,6 +45,17 @@ public func idr_engine_save(_ engine: OpaquePointer?) -> idr_status {
 }
 
 @c @implementation
+public func idr_engine_mirror_reads(_ engine: OpaquePointer?) -> idr_status {
+    guard let handle = EngineHandle.from(engine) else { return fail(engine, .invalidArgument, "engine is NULL") }
+    do throws(IDRError) {
+        try handle.mirrorReads()
+        return succeed()
+    } catch {
+        return fail(engine, error)
+    }
+}
+
+@c @implementation
 public func idr_engine_save_to(_ engine: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ path_len: Int) -> idr_status {
     guard let handle = EngineHandle.from(engine) else { return fail(engine, .invalidArgument, "engine is NULL") }
     guard let file = pathString(path, path_len) else { return fail(engine, .invalidArgument, "path is NULL, empty or holds a NUL byte") }

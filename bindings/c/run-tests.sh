@@ -24,6 +24,7 @@ for ex in quickstart batch threads; do
     step "example $ex builds (C99, -pedantic -Werror)" gcc "${strict[@]}" "$root/bindings/c/examples/$ex.c" -o "$out/$ex" "${link[@]}"
     step "example $ex runs" "$out/$ex"
 done
+step "example threads runs with a read mirror" "$out/threads" mirror
 step "header compiles as C99" gcc "${strict[@]}" -c "$root/bindings/c/tests/header_c.c" -o "$out/header_c.o"
 step "header compiles as C++" g++ -std=c++11 -Wall -Wextra -pedantic -Werror -I "$root/include" \
     "$root/bindings/c/tests/header_cpp.cpp" -o "$out/header_cpp" "${link[@]}"
@@ -47,6 +48,7 @@ if [ -n "$tsan_libdir" ]; then
         "$root/bindings/c/examples/threads.c" -o "$out/threads_tsan" -L "$tsan_libdir" -lidr -L "$swiftlib" -ldispatch -lBlocksRuntime \
         -Wl,-rpath,"$tsan_libdir" -Wl,-rpath,"$swiftlib" -lpthread
     step "readers + writer under TSan" env TSAN_OPTIONS=halt_on_error=1 "$out/threads_tsan"
+    step "readers + writer with a read mirror under TSan" env TSAN_OPTIONS=halt_on_error=1 "$out/threads_tsan" mirror
 fi
 echo "c: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -451,6 +451,41 @@ static int file_contains(const char *path, const char *needle) {
     return 0;
 }
 
+/* A read mirror changes no answer: the same entities, lookups, removals, erasures and state files. */
+static void test_mirror_reads(void) {
+    char path[64], logpath[80];
+    idr_engine *e = NULL, *again = NULL;
+    uint64_t a = 0, x = 0;
+    size_t n = 0;
+    idr_identifier ann = {IDR_KIND_EMAIL, S("ann@x.com")};
+    idr_identifier ann2 = {IDR_KIND_EMAIL, S("ANN@x.com")};
+    idr_identifier phone = {IDR_KIND_PHONE, S("555 010 0001")};
+    sprintf(path, "/tmp/idr-c-mirror-%d", (int)rand());
+    sprintf(logpath, "%s.log", path);
+    remove(path); remove(logpath);
+    CHECK(idr_engine_mirror_reads(NULL) == IDR_E_INVALID_ARGUMENT);
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &e) == IDR_OK);
+    CHECK(idr_engine_add(e, S("a"), &ann, 1, &a) == IDR_OK);
+    CHECK(idr_engine_mirror_reads(e) == IDR_OK);
+    CHECK(idr_engine_mirror_reads(e) == IDR_OK);      /* again: nothing changes */
+    CHECK(idr_engine_add(e, S("b"), &ann2, 1, &x) == IDR_OK && x == a);
+    CHECK(idr_engine_add(e, S("c"), &phone, 1, NULL) == IDR_OK);
+    CHECK(idr_engine_lookup(e, IDR_KIND_EMAIL, S("ann@X.com"), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_remove(e, S("a")) == IDR_OK);
+    CHECK(idr_engine_entity_of(e, S("a"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_entity_of(e, S("b"), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_erase(e, IDR_KIND_PHONE, S("555 010 0001"), &n) == IDR_OK && n == 1);
+    CHECK(idr_engine_lookup(e, IDR_KIND_PHONE, S("555 010 0001"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_add(e, S("d"), &ann, 1, NULL) == IDR_OK);
+    idr_engine_free(e);
+    CHECK(idr_engine_open(path, strlen(path), NULL, IDR_SYNC_PROCESS, &again) == IDR_OK);
+    CHECK(idr_engine_entity_of(again, S("d"), &x) == IDR_OK && x == a);
+    CHECK(idr_engine_entity_of(again, S("a"), &x) == IDR_E_NOT_FOUND);
+    CHECK(idr_engine_lookup(again, IDR_KIND_PHONE, S("555 010 0001"), &x) == IDR_E_NOT_FOUND);
+    idr_engine_free(again);
+    remove(path); remove(logpath);
+}
+
 static void test_erase_and_hash_only(void) {
     static const uint8_t secret[] = "a secret of more than sixteen bytes";
     char path[64], logpath[80];
@@ -740,6 +775,7 @@ int main(void) {
     test_add_columns();
     test_events_and_explanations();
     test_persistence();
+    test_mirror_reads();
     test_erase_and_hash_only();
     test_bulk_resolver();
     test_fuzzy();

@@ -208,6 +208,14 @@ class Engine(NativeObject):
         if status != 0:
             raise_for(status, self._engine)
 
+    def mirror_reads(self) -> None:
+        """Gives readers a mirror of the engine from now on, so that lookups from other threads
+        never wait for a write; costs twice the memory and each write done twice
+        (`idr_engine_mirror_reads`)."""
+        status = lib.idr_engine_mirror_reads(self._engine)
+        if status != 0:
+            raise_for(status, self._engine)
+
     def save_to(self, path: str) -> None:
         """Writes a snapshot to `path` (atomically, mode 0600)."""
         data = path.encode()

@@ -4,7 +4,11 @@ import threading
 import idr
 
 
-def test_readers_during_writes():
+import pytest
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_readers_during_writes(mirror):
     engine = idr.Engine()
     done = threading.Event()
     errors = []
@@ -26,6 +30,8 @@ def test_readers_during_writes():
         t.start()
     try:
         engine.add_many([f"k{i}" for i in range(10000)], email=[f"c{i // 2}@mail.com" for i in range(10000)])
+        if mirror:
+            engine.mirror_reads()  # while the readers run
         for i in range(10000, 12000):
             engine.add(f"k{i}", email=f"c{i // 2}@mail.com")
     finally:
@@ -35,3 +41,21 @@ def test_readers_during_writes():
     assert not errors
     assert hits[0] > 0
     assert engine.stats().entities == 6000
+
+
+def test_mirror_changes_no_answer(tmp_path):
+    path = str(tmp_path / "state.idr")
+    engine = idr.Engine.open(path)
+    a = engine.add("a", email="ann@x.com")
+    engine.mirror_reads()
+    engine.mirror_reads()
+    assert engine.add("b", email="ANN@x.com") == a
+    engine.add("c", phone="555 010 0001")
+    assert engine.erase("phone", "555 010 0001") == 1
+    assert engine.lookup("phone", "555 010 0001") is None
+    engine.remove("a")
+    assert engine.lookup("email", "ann@x.com") == a
+    engine.close()
+    again = idr.Engine.open(path)
+    assert again.entity_of("b") == a and again.entity_of("a") is None
+    again.close()
