@@ -19,7 +19,7 @@
 package final class AddPipeline {
     /// Steps between preparing a record and adding it.
     package static let lag = 12
-    private static let ringSize = 16
+    static let ringSize = 16
 
     private let ring: [PreparedAdd]
     private let raws: UnsafeMutableBufferPointer<RawIdentifier>

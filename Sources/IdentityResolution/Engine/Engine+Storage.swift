@@ -49,13 +49,10 @@ package final class Storage {
         guard fd >= 0 else { throw IDRError(.io, "cannot open \(logPath): \(String(cString: strerror(errno)))") }
     }
 
-    /// Appends one entry: u32 length, u32 check (low half of XXH3-64), payload.
-    func append(_ payload: [UInt8]) throws(IDRError) {
-        var w = ByteWriter(capacity: payload.count + 8)
-        w.u32(UInt32(payload.count))
-        w.u32(UInt32(truncatingIfNeeded: payload.withUnsafeBytes { XXH3.hash64($0) }))
-        payload.withUnsafeBytes { w.raw($0) }
-        try FileIO.writeAll(fd, w.bytes, path: logPath)
+    /// Appends one entry, framed by ``Engine/finishEntry(_:)``: u32 length, u32 check (low
+    /// half of XXH3-64 of the payload), payload.
+    func append(frame: UnsafeRawBufferPointer) throws(IDRError) {
+        try FileIO.writeAll(fd, frame, path: logPath)
         if sync == .disk, fsync(fd) != 0 {
             throw IDRError(.io, "cannot sync \(logPath): \(String(cString: strerror(errno)))")
         }
@@ -148,7 +145,7 @@ extension Engine {
     /// anything). Entries hold normalized values (fingerprints in hash-only mode), never raw ones.
     func logAdd(key: UnsafeRawBufferPointer, _ pending: PendingValues) throws(IDRError) {
         guard storage != nil || feed != nil else { return }
-        var w = ByteWriter()
+        var w = startEntry()
         w.u8(4)
         w.blob(key)
         w.u32(UInt32(clamping: pending.invalid))
@@ -160,33 +157,62 @@ extension Engine {
             w.u8(placeholder ? 1 : 0)
             w.blob(bytes)
         }
-        try logEntry(w.bytes)
+        try finishEntry(w)
     }
 
     func logRemove(key: UnsafeRawBufferPointer) throws(IDRError) {
         guard storage != nil || feed != nil else { return }
-        var w = ByteWriter()
+        var w = startEntry()
         w.u8(2)
         w.blob(key)
-        try logEntry(w.bytes)
+        try finishEntry(w)
     }
 
     func logKind(name: String, rule: NormalizationRule, genericThreshold: Int?, distinguishes: Bool) throws(IDRError) {
         guard storage != nil || feed != nil else { return }
-        var w = ByteWriter()
+        var w = startEntry()
         w.u8(3)
         w.string(name)
         w.u8(rule.rawValue)
         w.u64(genericThreshold.map { UInt64($0) } ?? UInt64.max)
         w.u8(distinguishes ? 1 : 0)
-        try logEntry(w.bytes)
+        try finishEntry(w)
     }
 
-    /// Appends an entry to the log, then to the change feed: an entry the log refuses fails
-    /// the write before it changes anything, so the mirror never gets it either.
-    private func logEntry(_ payload: [UInt8]) throws(IDRError) {
-        try storage?.append(payload)
-        feed?.append(payload)
+    /// The writer for one log entry, with room for its frame's 8 header bytes: the engine's
+    /// own, kept across entries (a writer per entry was an allocation per add, plus another
+    /// for the frame).
+    private func startEntry() -> ByteWriter {
+        var w = logFrame
+        logFrame = ByteWriter()
+        w.u32(0)
+        w.u32(0)
+        return w
+    }
+
+    /// Frames the entry `w` holds and appends it to the log, then its payload to the change
+    /// feed: an entry the log refuses fails the write before it changes anything, so the mirror
+    /// never gets it either. The writer is zeroed for the next entry: its bytes may hold a value
+    /// that is erased later.
+    private func finishEntry(_ entry: consuming ByteWriter) throws(IDRError) {
+        var w = entry
+        defer {
+            w.zero()
+            w.clear()
+            logFrame = w
+        }
+        if storage != nil {
+            let check = w.bytes.withUnsafeBytes { UInt32(truncatingIfNeeded: XXH3.hash64(UnsafeRawBufferPointer(rebasing: $0[8...]))) }
+            w.patch32(at: 0, UInt32(w.bytes.count - 8))
+            w.patch32(at: 4, check)
+        }
+        let result: Result<Void, IDRError> = w.bytes.withUnsafeBytes { frame in
+            Result { () throws(IDRError) in
+                try storage?.append(frame: frame)
+                feed?.append(UnsafeRawBufferPointer(rebasing: frame[8...]))
+            }
+        }
+        try result.get()
     }
 
     /// Applies the log's entries; returns the length of the good prefix.
@@ -215,7 +241,7 @@ extension Engine {
     }
 
     /// Applies one log entry (or, with `trusted`, one entry of this engine's own change feed,
-    /// whose values need no check and which may also hold an erasure).
+    /// whose values need no check and which may also hold an erasure or a reserve).
     func apply(_ payload: UnsafeRawBufferPointer, name: String, trusted: Bool = false) throws(IDRError) {
         var p = ByteReader(payload, what: name)
         switch try p.u8() {
@@ -239,7 +265,7 @@ extension Engine {
             } catch {
                 throw p.corrupt("a bad record key")
             }
-            try readPending(&p, trusted: trusted)
+            try readPending(&p, trusted: trusted, into: pending)
             // An add that failed when it was made fails again the same way: skip it.
             _ = try? addPrepared(key: key, keyHash: keyHash(key), pending, logging: false)
         case 3:
@@ -250,6 +276,10 @@ extension Engine {
             guard t == UInt64.max || t <= UInt64(ResolverConfiguration.maxThreshold) else { throw p.corrupt("a threshold out of range") }
             _ = try? registerKind(named: name, rule: rule, genericThreshold: t == UInt64.max ? nil : Int(t),
                                   distinguishesCustomers: distinguishes)
+        case ChangeFeed.reserveEntry where trusted:
+            let n = try p.u64(), identifiers = try p.u64()
+            guard n <= UInt64(Int.max), identifiers <= UInt64(Int.max) else { throw p.corrupt("a reserve out of range") }
+            reserveCapacity(records: Int(n), identifiers: Int(identifiers))
         case ChangeFeed.eraseEntry where trusted:
             let kind = try p.u32()
             let value = try p.blob(limit: Int(UInt32.max))
@@ -261,9 +291,26 @@ extension Engine {
         }
     }
 
-    /// Reads an add's prepared values into ``pending``, checking each: a registered kind, a value
+    /// Prepares the add in `entry`, an add entry (type 4) of this engine's own change feed, into
+    /// `p` as ``prepareAhead(_:key:identifiers:)`` prepares a record (its key pointing into
+    /// `entry`), and asks for the slots its add probes.
+    ///
+    /// - Throws: `corruptData` if the entry cannot be read back (a bug: the feed is the
+    ///   engine's own).
+    func prepareFed(_ p: PreparedAdd, entry: UnsafeRawBufferPointer) throws(IDRError) {
+        p.reset(erasures: erasures)
+        var r = ByteReader(entry, what: "change feed")
+        guard try r.u8() == 4 else { throw r.corrupt("not an add") }
+        p.key = try r.blob(limit: Int(UInt32.max))
+        try readPending(&r, trusted: true, into: p.values)
+        p.keyHash = keyHash(p.key)
+        p.idHash = XXH3.hash64(p.key)
+        fetchSlots(p)
+    }
+
+    /// Reads an add's prepared values into `pending`, checking each: a registered kind, a value
     /// within the limit and in normal form (a fingerprint's 16 bytes in hash-only mode).
-    private func readPending(_ p: inout ByteReader, trusted: Bool) throws(IDRError) {
+    private func readPending(_ p: inout ByteReader, trusted: Bool, into pending: PendingValues) throws(IDRError) {
         pending.reset()
         // Stored flags are trusted in hash-only mode only (the bytes are fingerprints there).
         pending.placeholdersChecked = fingerprinter.isKeyed

@@ -53,6 +53,9 @@ public final class Engine: PinnedTables {
     /// Per record: alive, age (add sequence of its current life) and its occurrence nodes.
     package let recordAlive = Column<Bool>()
     package let recordSeq = Column<UInt64>()
+    /// The record and identifier counts the last ``reserveCapacity(records:identifiers:)`` made
+    /// room for (``makeMirror()`` reserves as much).
+    var reservedFor = (records: 0, identifiers: 0)
     /// First occurrence node of each record's chain (``forEachNode(ofRecord:_:)``), or `none`.
     package let recordHead = Column<UInt32>()
 
@@ -116,6 +119,8 @@ public final class Engine: PinnedTables {
     /// The value set of an add, kept across adds so that an add allocates nothing (taken out
     /// while in use, so that passing it on never copies it).
     @exclusivity(unchecked) var valueScratch: [UInt32] = []
+    /// The log entry being written (``logAdd(key:_:)``), kept across entries.
+    @exclusivity(unchecked) var logFrame = ByteWriter()
     /// The (kind, value) pairs the generic check collects, kept the same way.
     @exclusivity(unchecked) var genericScratch: [UInt64] = []
 
@@ -296,6 +301,8 @@ public final class Engine: PinnedTables {
     /// values than that only make the tables grow as they would without a reserve.
     public func reserveCapacity(records n: Int, identifiers: Int) {
         let n = max(n, 0), identifiers = max(identifiers, 0)
+        feed?.appendReserve(records: n, identifiers: identifiers)
+        reservedFor = (recordSeq.count + n, occRecord.count + identifiers)
         let distinct = identifiers / 3 * 2
         // Most of a large reserve is the kernel handing out fresh pages (3.5 s at 10M records
         // on a VM with fresh host memory, perf), which two cores do side by side: the value

@@ -131,7 +131,10 @@ extension SharedEngine {
 
 extension Engine {
     /// A copy of this engine built from its snapshot, in memory: the same records, entities,
-    /// IDs, kinds and configuration, and no storage, log, events or feed.
+    /// IDs, kinds and configuration, and no storage, log, events or feed. It has room for as
+    /// many more records and identifiers as the engine (a reserve made before the mirror):
+    /// otherwise its tables would grow, a rehash at a time, during the mirrored writes that
+    /// the engine's reserve was made for.
     ///
     /// - Throws: what loading the snapshot throws.
     package func makeMirror() throws(IDRError) -> Engine {
@@ -141,6 +144,9 @@ extension Engine {
                 try Engine.parseSnapshot(buffer, name: "mirror snapshot", secret: configuration.hashOnlySecret).0
             }
         }
-        return try loaded.get()
+        let copy = try loaded.get()
+        copy.reserveCapacity(records: max(reservedFor.records - recordSeq.count, 0),
+                             identifiers: max(reservedFor.identifiers - occRecord.count, 0))
+        return copy
     }
 }

@@ -135,21 +135,21 @@ public final class SharedEngine: @unchecked Sendable {
     public func add(recordKey key: UnsafeRawBufferPointer, identifiers: UnsafeBufferPointer<RawIdentifier>) throws(IDRError) -> UInt64 {
         pthread_mutex_lock(writers)
         defer { pthread_mutex_unlock(writers) }
-        if mirrored.load(ordering: .relaxed) {
-            return try writeMirrored { (e) throws(IDRError) -> UInt64 in try e.add(recordKey: key, identifiers: identifiers) }
-        }
         let p = prepared, e = engine
         p.values.scrubs = e.fingerprinter.isKeyed
         // Reads only (each stage is documented as changing nothing in the engine); each one
-        // waits for what the one before asked for, outside the exclusive lock.
+        // waits for what the one before asked for, outside the exclusive lock (or, with a
+        // mirror, before readers are sent away from the engine).
         e.prepareAhead(p, key: key, identifiers: identifiers)
         e.fetchEntries(p)
         e.fetchLists(p)
         e.fetchRoots(p)
-        return try exclusive { (e) throws(IDRError) -> UInt64 in
+        let addPrepared = { (e: Engine) throws(IDRError) -> UInt64 in
             if let error = p.error { throw error }
             return try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true)
         }
+        if mirrored.load(ordering: .relaxed) { return try writeMirrored(addPrepared) }
+        return try exclusive(addPrepared)
     }
 
     /// `body` under the exclusive lock; the caller holds `writers`.

@@ -10,7 +10,7 @@ package struct ByteWriter {
     /// Overwrites every byte written so far with zero (before ``clear()``, for bytes that must not
     /// stay in memory).
     package mutating func zero() {
-        for i in bytes.indices { bytes[i] = 0 }
+        bytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 
     @inline(__always)
@@ -28,6 +28,13 @@ package struct ByteWriter {
     package mutating func patch64(at offset: Int, _ v: UInt64) {
         withUnsafeBytes(of: v.littleEndian) { b in
             for i in 0..<8 { bytes[offset + i] = b[i] }
+        }
+    }
+
+    /// Overwrites the 4 bytes at `offset` (written before) with `v`, little-endian.
+    package mutating func patch32(at offset: Int, _ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { b in
+            for i in 0..<4 { bytes[offset + i] = b[i] }
         }
     }
 

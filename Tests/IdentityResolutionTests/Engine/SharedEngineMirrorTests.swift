@@ -7,7 +7,8 @@ import IdentityResolution
 
 @Suite("Shared engine with a read mirror")
 struct SharedEngineMirrorTests {
-    /// Random writes (adds, upserts, removes, erasures, batches, a custom kind, refused adds)
+    /// Random writes (adds, upserts, removes, erasures, batches, reserves, a custom kind,
+    /// refused adds)
     /// through a mirrored `SharedEngine` and the same writes on a plain engine: after every
     /// write both of the shared engine's copies answer exactly as the plain engine does (the
     /// same entity IDs, lookups, redirects and counters), in normal and hash-only mode.
@@ -24,6 +25,8 @@ struct SharedEngineMirrorTests {
             try plain.add(key: "pre\(i)", identifiers: ids)
             try base.add(key: "pre\(i)", identifiers: ids)
         }
+        // A reserve before the mirror: the mirror makes the same room.
+        base.reserveCapacity(records: 100, identifiers: 200)
         let shared = SharedEngine(base)
         try shared.mirrorReads()
         #expect(shared.mirrorsReads)
@@ -75,13 +78,38 @@ struct SharedEngineMirrorTests {
                 let bad = [Identifier(IdentifierKind(rawValue: 77), "x")]
                 both(step) { (e) throws(IDRError) -> UInt64 in try e.add(key: key, identifiers: bad) }
             case 10..<13:
-                // A batch call, several writes in one.
-                let batch = (0..<Int.random(in: 1...5, using: &rng)).map { i in
+                // A batch call, several writes in one: the mirror replays runs of adds through
+                // a pipeline (longer than its lag and its ring, with upserts of one key inside).
+                let batch = (0..<Int.random(in: 1...40, using: &rng)).map { i in
                     (key: "k\(Int.random(in: 0..<25, using: &rng))", ids: i == 3 ? [Identifier(.email, "")] : randomIdentifiers())
                 }
                 both(step) { (e) throws(IDRError) -> [UInt64] in try Self.addBatch(batch, to: e) }
             case 13:
                 both(step) { (e) -> Int in e.entityCount }  // a write that changes nothing
+            case 14:
+                // Mixed writes in one: a run of adds cut by a remove and a reserve.
+                let first = randomIdentifiers(), second = randomIdentifiers()
+                let other = "k\(Int.random(in: 0..<25, using: &rng))"
+                both(step) { (e) throws(IDRError) -> [UInt64] in
+                    let a = try e.add(key: key, identifiers: first)
+                    e.reserveCapacity(records: 64, identifiers: 128)
+                    _ = try e.remove(key: other)
+                    return [a, try e.add(key: other, identifiers: second), try e.add(key: key, identifiers: second)]
+                }
+            case 15:
+                // SharedEngine.add: its reads run before the write.
+                let record = randomIdentifiers()
+                let a = Result { () throws(IDRError) -> UInt64 in try plain.add(key: key, identifiers: record) }
+                let b = Result { () throws(IDRError) -> UInt64 in
+                    try withRawRecord(key: key, source: nil, identifiers: record) { (k, _, raws) throws(IDRError) in
+                        try shared.add(recordKey: k, identifiers: raws)
+                    }
+                }
+                switch (a, b) {
+                case (.success(let x), .success(let y)): #expect(x == y, "step \(step)")
+                case (.failure(let x), .failure(let y)): #expect(x.code == y.code, "step \(step)")
+                default: Issue.record("step \(step): \(a) against \(b)")
+                }
             default:
                 let record = randomIdentifiers()
                 both(step) { (e) throws(IDRError) -> UInt64 in try e.add(key: key, identifiers: record) }
