@@ -188,8 +188,9 @@ final class Columns: @unchecked Sendable {
         offsets.forEach { $0.deallocate() }
     }
 
-    /// Adds every record (or those in `range`), one `Engine.add` per record, through `shared`'s
-    /// write lock (taken once per `batch` records) when given; returns the sum of the entity IDs (a sink, so the work cannot be
+    /// Adds every record (or those in `range`), one `Engine.add` per record, or through `shared`
+    /// when given: one ``SharedEngine/add(recordKey:identifiers:)`` per record with `batch` 1,
+    /// else one write per `batch` records, each a batch call; returns the sum of the entity IDs (a sink, so the work cannot be
     /// optimized away).
     func addAll(to engine: Engine, range: Range<Int>? = nil, shared: SharedEngine? = nil, batch: Int = 1) throws(IDRError) -> UInt64 {
         var sink: UInt64 = 0
@@ -204,8 +205,15 @@ final class Columns: @unchecked Sendable {
                     let m = fill(start, ids)
                     sink &+= try shared.add(recordKey: m.key, identifiers: UnsafeBufferPointer(rebasing: ids[0..<m.identifierCount]))
                 } else if let shared {
-                    // One write lock per `batch` adds (256: what idr_engine_add_columns does).
-                    sink &+= try shared.write { (e) throws(IDRError) -> UInt64 in try addRecords(start..<end, to: e, ids) }
+                    // One write per `batch` records, through the batch call (with a read mirror
+                    // idr_engine_add_columns takes one write per 1024 of its pipeline's steps).
+                    let first = start
+                    sink &+= try shared.write { (e) throws(IDRError) -> UInt64 in
+                        var s: UInt64 = 0
+                        try e.add(count: end - first, identifierCapacity: kinds.count,
+                                  record: { i, ids in fill(first + i, ids) }, entity: { _, id in s &+= id })
+                        return s
+                    }
                 } else {
                     sink &+= try addRecords(start..<end, to: engine, ids)
                 }

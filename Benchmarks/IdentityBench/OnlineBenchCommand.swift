@@ -32,7 +32,7 @@ struct OnlineBenchCommand: ParsableCommand {
     @Flag(help: "Concurrent phase with a read mirror (SharedEngine.mirrorReads()): readers never wait for the writer; twice the memory, each write done twice.")
     var mirror = false
 
-    @Option(help: "Records the writer adds per write lock in the concurrent phase (1: one lock per add, as the C batch call does).")
+    @Option(help: "Records per write in the concurrent phase: 1, one SharedEngine.add per record (as idr_engine_add, and idr_engine_add_columns without a mirror, take one write per record); N > 1, one batch call of N records per write (idr_engine_add_columns with a mirror: 1024).")
     var writeBatch = 1
 
     @Option(help: "Records per batch call (Engine.add(count:...), the pipeline idr_engine_add_columns uses); 0: one add call per record.")
