@@ -392,7 +392,9 @@ idr_status idr_engine_add(idr_engine *engine, const char *record_key, size_t rec
  * many were added and the last error names the record.
  *
  * Ownership: every pointer is only read during the call (by the second thread too).
- * Thread safety: a write (readers may run between records).
+ * Thread safety: a write (readers may run between records; with a read mirror,
+ * idr_engine_mirror_reads, the batch is written 1024 records at a time, and readers see each
+ * part once it is written).
  * Errors: as idr_engine_add; IDR_E_INVALID_ARGUMENT for NULL arrays, offsets that decrease or
  * run past their buffer, or more than 4096 columns.
  */
@@ -470,6 +472,8 @@ idr_status idr_engine_save(idr_engine *engine);
  * from the engine's change feed. Costs: twice the engine's memory, and each write done twice.
  * The mirror is built from an in-memory snapshot (as long as a save takes; reads go on, other
  * writes wait). Calling it again does nothing. Results, events, log and snapshots are unchanged.
+ * A batch (idr_engine_add_columns) is then written in parts of 1024 records, since readers no
+ * longer wait for a write and the mirror applies a part faster than its records one by one.
  *
  * Ownership: none.
  * Thread safety: a write.

@@ -14,7 +14,7 @@
 /// prepared on a second thread instead, and this thread only asks for their slots at step `r`.
 ///
 /// Each step may run under its own write lock (the C ABI takes the lock per step, so readers
-/// wait for one add at most); the pipeline must stay with one engine, and ``finish()`` must be
+/// wait for one add at most; with a read mirror, per 1024 steps, since readers do not wait); the pipeline must stay with one engine, and ``finish()`` must be
 /// called before the batch returns (it stops and joins the feeder's thread).
 package final class AddPipeline {
     /// Steps between preparing a record and adding it.
