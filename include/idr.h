@@ -394,7 +394,7 @@ idr_status idr_engine_add(idr_engine *engine, const char *record_key, size_t rec
  * Ownership: every pointer is only read during the call (by the second thread too).
  * Thread safety: a write (readers may run between records; with a read mirror,
  * idr_engine_mirror_reads, the batch is written 1024 records at a time, and readers see each
- * part once it is written).
+ * part once it is written). Other writes on the engine wait for the whole batch.
  * Errors: as idr_engine_add; IDR_E_INVALID_ARGUMENT for NULL arrays, offsets that decrease or
  * run past their buffer, or more than 4096 columns.
  */

@@ -59,57 +59,24 @@ public func idr_engine_add_columns(
     case .failure(let error): return fail(engine, error)
     }
     handle.write { $0.reserveCapacity(records: record_count, identifiers: record_count * min(column_count, 4)) }
-    // Write lock per step: a reader arriving during a write waits for its end, so writes are
-    // kept short. Measured with `idr-bench online --readers 1 --write-batch N` (1M records):
-    // N = 1 gave lookups p50 3.7 µs / p99 9.8 µs beside 225k adds/s; N = 16, p50 59 µs; N = 256,
-    // p99 1.2 ms. An uncontended lock costs ~20 ns, nothing next to an add. Each step adds one
-    // record and asks for the memory of the ones after it (AddPipeline), under the same lock.
-    // A large batch is checked, normalized and hashed on a second thread (RecordFeeder), outside
-    // the lock: it reads only the caller's columns and copies of the engine's settings.
+    // Written in parts (SharedEngine+Batch): without a mirror one record per write, since a
+    // reader arriving during a write waits for its end; with one, 1024 records per write, since
+    // readers never wait and the mirror replays many records at once faster. A large batch is
+    // checked, normalized and hashed on a second thread (RecordFeeder), outside any write: it
+    // reads only the caller's columns and copies of the engine's settings.
     let record: ConcurrentRecordSource = { r, raws in (batch.key(r), batch.identifiers(r, into: raws)) }
-    let created = handle.write { e in
-        Result { () throws(IDRError) -> AddPipeline in
-            try AddPipeline(engine: e, identifierCapacity: batch.columnCount, count: record_count, concurrentRecord: record)
+    var added = 0
+    do throws(IDRError) {
+        try handle.add(count: record_count, identifierCapacity: batch.columnCount, concurrentRecord: record) { r, id in
+            out_entities?[r] = id
+            added = r + 1
+            out_processed?.pointee = added
         }
-    }
-    let pipeline: AddPipeline
-    switch created {
-    case .success(let p): pipeline = p
-    case .failure(let error): return fail(engine, error)
-    }
-    defer { pipeline.finish() }
-    // With a read mirror readers never wait for a write, and each write costs two switches of
-    // the readers' copy plus the mirror's replay, which is faster for many records at once
-    // (ChangeFeed.drain): one write per chunk of steps instead.
-    var first = 0
-    while first < record_count + AddPipeline.lag {
-        let stepsPerWrite = handle.mirrorsReads ? mirroredStepsPerWrite : 1
-        let steps = first..<min(first + stepsPerWrite, record_count + AddPipeline.lag)
-        let failure = handle.write { e -> (Int, IDRError)? in
-            for step in steps {
-                do throws(IDRError) {
-                    if let added = try pipeline.step(step, count: record_count, engine: e, record: record) {
-                        out_entities?[added.0] = added.1
-                        out_processed?.pointee = added.0 + 1
-                    }
-                } catch {
-                    return (step - AddPipeline.lag, error)
-                }
-            }
-            return nil
-        }
-        if let (r, error) = failure {
-            out_processed?.pointee = r
-            return fail(engine, error.code, "record \(r): \(error.message)")
-        }
-        first = steps.upperBound
+    } catch {
+        return fail(engine, error.code, "record \(added): \(error.message)")
     }
     return succeed()
 }
-
-/// Steps of `idr_engine_add_columns` per write with a read mirror: enough to make the mirror's
-/// replay a batch, few enough that readers see a batch's records while it is still running.
-let mirroredStepsPerWrite = 1024
 
 @c @implementation
 public func idr_engine_remove(_ engine: OpaquePointer?, _ record_key: UnsafePointer<CChar>?, _ record_key_len: Int) -> idr_status {

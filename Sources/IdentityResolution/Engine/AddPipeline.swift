@@ -13,13 +13,16 @@
 /// With a ``RecordFeeder`` (a concurrent record source and a large enough batch) records are
 /// prepared on a second thread instead, and this thread only asks for their slots at step `r`.
 ///
-/// Each step may run under its own write lock (the C ABI takes the lock per step, so readers
-/// wait for one add at most; with a read mirror, per 1024 steps, since readers do not wait); the pipeline must stay with one engine, and ``finish()`` must be
-/// called before the batch returns (it stops and joins the feeder's thread).
+/// Each step may run under its own write lock (a ``SharedEngine`` batch takes the lock per
+/// step, so readers wait for one add at most; with a read mirror, per 1024 steps, since readers
+/// do not wait); the pipeline must stay with one engine, and ``finish()`` must be called before
+/// the batch returns (it stops and joins the feeder's thread).
 package final class AddPipeline {
     /// Steps between preparing a record and adding it.
     package static let lag = 12
     static let ringSize = 16
+    /// Steps between preparing a record and fetching its entries, its lists and its roots.
+    static let (entriesStage, listsStage, rootsStage) = (4, 8, 10)
 
     private let ring: [PreparedAdd]
     private let raws: UnsafeMutableBufferPointer<RawIdentifier>
@@ -92,9 +95,7 @@ package final class AddPipeline {
             return try fed.get()
         }
         if step < count { prepare(step, e, record) }
-        if step >= 4, step - 4 < count { e.fetchEntries(ring[(step - 4) % AddPipeline.ringSize]) }
-        if step >= 8, step - 8 < count { e.fetchLists(ring[(step - 8) % AddPipeline.ringSize]) }
-        if step >= 10, step - 10 < count { e.fetchRoots(ring[(step - 10) % AddPipeline.ringSize]) }
+        AddPipeline.fetchAhead(step, count: count, ring: ring, engine: e)
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
         let p = ring[r % AddPipeline.ringSize]
@@ -103,6 +104,18 @@ package final class AddPipeline {
         if p.erasures != e.erasures || p.error != nil { prepare(r, e, record) }
         if let error = p.error { throw error }
         return (r, try e.addPrepared(key: p.key, keyHash: p.keyHash, p.values, logging: true))
+    }
+
+    /// The fetch stages of step `step` for records prepared into `ring` (record `r` in entry
+    /// `r % ringSize`): the entries of the record ``entriesStage`` steps behind, the lists of
+    /// the one ``listsStage`` behind, the roots of the one ``rootsStage`` behind. Shared with
+    /// the mirror's replay (``ChangeFeed``), which prepares its records from feed entries.
+    @inline(__always)
+    static func fetchAhead(_ step: Int, count: Int, ring: [PreparedAdd], engine e: Engine) {
+        let (s1, s2, s3) = (step - entriesStage, step - listsStage, step - rootsStage)
+        if s1 >= 0, s1 < count { e.fetchEntries(ring[s1 % ringSize]) }
+        if s2 >= 0, s2 < count { e.fetchLists(ring[s2 % ringSize]) }
+        if s3 >= 0, s3 < count { e.fetchRoots(ring[s3 % ringSize]) }
     }
 
     /// ``step(_:count:engine:record:)`` with records prepared by `feeder`: record `step`'s
@@ -116,9 +129,10 @@ package final class AddPipeline {
         if step + 8 < count { feeder.prefetch(step + 8) }
         if step + 4 < count { feeder.prefetchValues(step + 4) }
         if step < count { feeder.withPrepared(step) { e.fetchSlots($0) } }
-        if step >= 4, step - 4 < count { feeder.withEntry(step - 4) { e.fetchEntries($0) } }
-        if step >= 8, step - 8 < count { feeder.withEntry(step - 8) { e.fetchLists($0) } }
-        if step >= 10, step - 10 < count { feeder.withEntry(step - 10) { e.fetchRoots($0) } }
+        let (s1, s2, s3) = (step - AddPipeline.entriesStage, step - AddPipeline.listsStage, step - AddPipeline.rootsStage)
+        if s1 >= 0, s1 < count { feeder.withEntry(s1) { e.fetchEntries($0) } }
+        if s2 >= 0, s2 < count { feeder.withEntry(s2) { e.fetchLists($0) } }
+        if s3 >= 0, s3 < count { feeder.withEntry(s3) { e.fetchRoots($0) } }
         let r = step - AddPipeline.lag
         guard r >= 0, r < count else { return nil }
         // A Result: the entry is lent to a closure that cannot throw a typed error.

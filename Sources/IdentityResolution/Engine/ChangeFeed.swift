@@ -87,7 +87,7 @@ package final class ChangeFeed {
     static let addEntry: UInt8 = 4
 
     /// Applies the adds in `adds` to `mirror` in order, through the stages of an ``AddPipeline``
-    /// (the same steps apart), then empties `adds`. An add that failed when the engine made it
+    /// (its own fetch stages, ``AddPipeline/fetchAhead(_:count:ring:engine:)``), then empties `adds`. An add that failed when the engine made it
     /// fails again the same way and is skipped, as a log replay skips it.
     private func replayAdds(into mirror: Engine) throws(IDRError) {
         let n = adds.count
@@ -103,9 +103,7 @@ package final class ChangeFeed {
         let size = AddPipeline.ringSize
         for step in 0..<(n + AddPipeline.lag) {
             if step < n { try mirror.prepareFed(ring[step % size], entry: adds[step]) }
-            if step >= 4, step - 4 < n { mirror.fetchEntries(ring[(step - 4) % size]) }
-            if step >= 8, step - 8 < n { mirror.fetchLists(ring[(step - 8) % size]) }
-            if step >= 10, step - 10 < n { mirror.fetchRoots(ring[(step - 10) % size]) }
+            AddPipeline.fetchAhead(step, count: n, ring: ring, engine: mirror)
             let r = step - AddPipeline.lag
             guard r >= 0, r < n else { continue }
             let p = ring[r % size]

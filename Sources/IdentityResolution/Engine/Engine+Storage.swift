@@ -300,7 +300,7 @@ extension Engine {
     func prepareFed(_ p: PreparedAdd, entry: UnsafeRawBufferPointer) throws(IDRError) {
         p.reset(erasures: erasures)
         var r = ByteReader(entry, what: "change feed")
-        guard try r.u8() == 4 else { throw r.corrupt("not an add") }
+        guard try r.u8() == ChangeFeed.addEntry else { throw r.corrupt("not an add") }
         p.key = try r.blob(limit: Int(UInt32.max))
         try readPending(&r, trusted: true, into: p.values)
         p.keyHash = keyHash(p.key)
