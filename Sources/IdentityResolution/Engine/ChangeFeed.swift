@@ -87,8 +87,9 @@ package final class ChangeFeed {
     static let addEntry: UInt8 = 4
 
     /// Applies the adds in `adds` to `mirror` in order, through the stages of an ``AddPipeline``
-    /// (its own fetch stages, ``AddPipeline/fetchAhead(_:count:ring:engine:)``), then empties `adds`. An add that failed when the engine made it
-    /// fails again the same way and is skipped, as a log replay skips it.
+    /// (its fetch stages, ``AddPipeline/fetchAhead(_:count:ring:engine:)``), then empties
+    /// `adds`. An add that failed when the engine made it fails again the same way and is
+    /// skipped, as a log replay skips it.
     private func replayAdds(into mirror: Engine) throws(IDRError) {
         let n = adds.count
         guard n > 0 else { return }
